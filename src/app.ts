@@ -1,0 +1,208 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import type { AxiosInstance } from 'axios';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { DataSource } from 'typeorm';
+import { ApiTokenEntity, AuthService, parseBearer } from './auth';
+import type { Config } from './config';
+import { type GraphQLContext, createLoaders } from './context';
+import {
+  AuditEntryEntity,
+  FailureActionService,
+  FailureEntity,
+  FailureGroupResolver,
+  FailureQueryService,
+  FailureResolver,
+  RetryDispatcher,
+  RetryWebhookHandler,
+  WebhookRetryRoute,
+} from './failures';
+import { FailureGroupEntity, GroupingService } from './grouping';
+import { DEFAULT_REDACT_KEYS, IngestionResolver, IngestionService, normalizeRedactKeys } from './ingestion';
+import { redactText, truncateUtf8, TRUNCATED_MARKER } from './ingestion/redaction';
+import { REPORT_LIMITS } from './ingestion/report-limits';
+import { Dialect, TransactionRunner, createDataSource } from './platform/db';
+import { AppError } from './platform/errors';
+import { createFormatError, queryLimitRules } from './platform/graphql';
+import { createHttpApp } from './platform/http';
+import { type Logger, createLogger } from './platform/logging/logger';
+import { AppMetrics } from './platform/metrics';
+import { OutboxEntity, OutboxWorker } from './platform/outbox';
+import { RegistryResolver, ServiceEntity, ServiceRegistry } from './registry';
+import { buildAppSchema } from './schema';
+
+/** Replaceable parts, for tests: anything not given is built from the config. */
+export interface AppOverrides {
+  logger?: Logger;
+  http?: AxiosInstance;
+  now?: () => Date;
+}
+
+export interface App {
+  readonly config: Config;
+  readonly dataSource: DataSource;
+  readonly schema: GraphQLSchema;
+  readonly metrics: AppMetrics;
+  readonly outbox: OutboxWorker;
+  readonly httpServer: http.Server;
+  /** Starts the HTTP server and the background workers; resolves with the bound port. */
+  listen(port?: number, host?: string): Promise<number>;
+  /** Drains HTTP requests in flight, stops the workers and closes the database. */
+  stop(): Promise<void>;
+}
+
+const ENTITIES = [ServiceEntity, ApiTokenEntity, FailureEntity, FailureGroupEntity, AuditEntryEntity, OutboxEntity];
+const READINESS_TIMEOUT_MS = 2_000; // 2 seconds
+
+/** Composition root: builds the whole object graph with plain constructors, runs migrations. */
+export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const dataSource = createDataSource(config.database, ENTITIES);
+  await dataSource.initialize();
+  try {
+    await dataSource.runMigrations({ transaction: 'each' });
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+
+  const dialect = new Dialect(config.database.type);
+  const transactions = new TransactionRunner(dataSource, dialect);
+  let outbox: OutboxWorker | undefined;
+  const metrics = new AppMetrics({ outboxDepth: () => outbox!.depth() });
+  outbox = new OutboxWorker({
+    dataSource,
+    dialect,
+    transactions,
+    logger,
+    pollIntervalMs: config.outbox.pollIntervalMs,
+    maxAttempts: config.outbox.maxAttempts,
+    now: overrides.now,
+    metrics: {
+      delivered: (kind) => metrics.outboxDeliveries.inc({ kind, result: 'delivered' }),
+      failed: (kind, permanent) => metrics.outboxDeliveries.inc({ kind, result: permanent ? 'dead' : 'retry' }),
+    },
+  });
+
+  const redaction = { keys: normalizeRedactKeys([...DEFAULT_REDACT_KEYS, ...config.redactKeys]) };
+  const auth = new AuthService({ dataSource, adminToken: config.adminToken });
+  const registry = new ServiceRegistry(dataSource, transactions, auth);
+  const grouping = new GroupingService(dialect);
+  const ingestion = new IngestionService({ dataSource, dialect, transactions, registry, grouping, metrics, redaction, now: overrides.now });
+  const queries = new FailureQueryService(dataSource, dialect, registry, config.graphql.maxPageSize);
+  const dispatcher = new RetryDispatcher([new WebhookRetryRoute(outbox)]);
+  const actions = new FailureActionService({
+    transactions,
+    dialect,
+    grouping,
+    registry,
+    dispatcher,
+    outbox,
+    now: overrides.now,
+    sanitizeMessage: (message) => truncateUtf8(redactText(message, redaction).value, REPORT_LIMITS.messageBytes, TRUNCATED_MARKER).text,
+  });
+  outbox.register(
+    new RetryWebhookHandler({
+      dataSource,
+      registry,
+      timeoutMs: config.retryWebhookTimeoutMs,
+      http: overrides.http,
+      onUndeliverable: (manager, request, reason) => actions.retryUndeliverable(manager, request, reason),
+    }),
+  );
+
+  const resolvers = [
+    [RegistryResolver, new RegistryResolver(registry)],
+    [IngestionResolver, new IngestionResolver(ingestion)],
+    [FailureResolver, new FailureResolver(queries, actions)],
+    [FailureGroupResolver, new FailureGroupResolver(queries, actions)],
+  ] as const;
+  const schema = buildAppSchema(new Map<unknown, unknown>(resolvers));
+
+  const httpServer = http.createServer();
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    introspection: config.graphql.introspection,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: false,
+    validationRules: queryLimitRules({
+      maxDepth: config.graphql.maxDepth,
+      maxAliases: config.graphql.maxAliases,
+      maxCost: config.graphql.maxCost,
+      defaultListSize: config.graphql.maxPageSize,
+    }),
+    formatError: createFormatError({
+      exposeInternal: config.nodeEnv === 'development',
+      onInternal: (error) => logger.error({ err: error }, 'internal error in GraphQL operation'),
+    }),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 10_000 })],
+  });
+  await apollo.start();
+
+  const contextFor = async (authorization: string | undefined): Promise<GraphQLContext> => {
+    try {
+      const principal = await auth.authenticate(parseBearer(authorization));
+      return { principal, loaders: createLoaders(registry, queries), requestId: randomUUID() };
+    } catch (error) {
+      if (error instanceof AppError) {
+        throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
+      }
+      throw error;
+    }
+  };
+
+  const ready = async (): Promise<{ ready: boolean; checks: Record<string, string> }> => {
+    try {
+      await Promise.race([
+        dataSource.query('SELECT 1'),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), READINESS_TIMEOUT_MS).unref()),
+      ]);
+      return { ready: true, checks: { database: 'ok' } };
+    } catch (error) {
+      return { ready: false, checks: { database: `unreachable: ${(error as Error).message}` } };
+    }
+  };
+
+  const express = createHttpApp({
+    logger,
+    metrics,
+    bodyLimitBytes: config.bodyLimitBytes,
+    graphql: expressMiddleware(apollo, { context: async ({ req }) => contextFor(req.headers.authorization) }),
+    ready,
+  });
+  httpServer.on('request', express);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    config,
+    dataSource,
+    schema,
+    metrics,
+    outbox,
+    httpServer,
+    async listen(port = config.port, host = config.host) {
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => resolve());
+      });
+      outbox!.start();
+      const bound = (httpServer.address() as AddressInfo).port;
+      logger.info({ port: bound, database: config.database.type }, 'failure desk listening');
+      return bound;
+    },
+    stop() {
+      stopping ??= (async () => {
+        await apollo.stop(); // drains requests in flight, then closes the listener
+        httpServer.closeAllConnections?.();
+        await outbox!.stop();
+        await dataSource.destroy();
+      })();
+      return stopping;
+    },
+  };
+}

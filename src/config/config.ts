@@ -1,0 +1,141 @@
+import path from 'node:path';
+
+export type DatabaseConfig =
+  | { readonly type: 'sqlite'; readonly path: string }
+  | { readonly type: 'mysql'; readonly url: string };
+
+/** Everything the service reads from its environment, validated once at start. */
+export interface Config {
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly database: DatabaseConfig;
+  readonly redisUrl: string | undefined;
+  /** Bootstrap ADMIN token; absent means only stored tokens authenticate. */
+  readonly adminToken: string | undefined;
+  readonly logLevel: string;
+  /** Largest accepted HTTP request body in bytes (default 5 MiB). */
+  readonly bodyLimitBytes: number;
+  readonly graphql: {
+    readonly introspection: boolean;
+    readonly maxDepth: number;
+    readonly maxAliases: number;
+    readonly maxCost: number;
+    /** Upper bound for `first` on every connection. */
+    readonly maxPageSize: number;
+  };
+  /** Extra sensitive key names, added to the built-in list. */
+  readonly redactKeys: readonly string[];
+  readonly outbox: {
+    readonly pollIntervalMs: number;
+    readonly maxAttempts: number;
+  };
+  /** Timeout for one retry webhook call, in milliseconds. */
+  readonly retryWebhookTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Builds the frozen Config from an environment (process.env in production). Collects every
+ * problem before failing, so one start tells the operator everything there is to fix.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = env[name]?.toLowerCase();
+    if (raw === undefined || raw === '') return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    problems.push(`${name} must be true or false (got "${env[name]}")`);
+    return fallback;
+  };
+
+  const nodeEnvRaw = env.NODE_ENV ?? 'development';
+  const nodeEnv = (['development', 'production', 'test'] as const).find((e) => e === nodeEnvRaw);
+  if (!nodeEnv) problems.push(`NODE_ENV must be development, production or test (got "${nodeEnvRaw}")`);
+
+  const dataDir = path.resolve(env.DATA_DIR || './data');
+  const database = parseDatabase(env.DATABASE_URL, dataDir, problems);
+
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push(`REDIS_URL must start with redis:// or rediss:// (got "${redisUrl}")`);
+
+  const adminToken = env.ADMIN_TOKEN || undefined;
+  if (adminToken !== undefined && adminToken.length < 16) {
+    problems.push('ADMIN_TOKEN must be at least 16 characters long');
+  }
+
+  const config: Config = {
+    nodeEnv: nodeEnv ?? 'development',
+    port: int('PORT', 4000, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    dataDir,
+    database,
+    redisUrl,
+    adminToken,
+    logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+    bodyLimitBytes: int('BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    graphql: {
+      introspection: bool('GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
+      maxDepth: int('GRAPHQL_MAX_DEPTH', 12, 2, 100),
+      maxAliases: int('GRAPHQL_MAX_ALIASES', 30, 1, 1000),
+      maxCost: int('GRAPHQL_MAX_COST', 20_000, 10, 10_000_000),
+      maxPageSize: int('GRAPHQL_MAX_PAGE_SIZE', 100, 1, 1000),
+    },
+    redactKeys: (env.REDACT_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
+    outbox: {
+      pollIntervalMs: int('OUTBOX_POLL_INTERVAL_MS', 1000, 10, 60_000),
+      maxAttempts: int('OUTBOX_MAX_ATTEMPTS', 12, 1, 100),
+    },
+    retryWebhookTimeoutMs: int('RETRY_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+function parseDatabase(url: string | undefined, dataDir: string, problems: string[]): DatabaseConfig {
+  if (!url) return { type: 'sqlite', path: path.join(dataDir, 'failure-desk.sqlite') };
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!file) problems.push('DATABASE_URL sqlite:<path> needs a file path');
+    return { type: 'sqlite', path: file === ':memory:' ? file : path.resolve(file) };
+  }
+  if (/^(mysql|mariadb):\/\//.test(url)) {
+    try {
+      const parsed = new URL(url);
+      if (!parsed.pathname || parsed.pathname === '/') problems.push('DATABASE_URL must name a database, e.g. mysql://user:pass@host:3306/failure_desk');
+    } catch {
+      problems.push('DATABASE_URL is not a valid URL');
+    }
+    return { type: 'mysql', url: url.replace(/^mariadb:/, 'mysql:') };
+  }
+  problems.push('DATABASE_URL must start with mysql:// (or sqlite:<path>); leave it unset for the embedded SQLite file');
+  return { type: 'sqlite', path: path.join(dataDir, 'failure-desk.sqlite') };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

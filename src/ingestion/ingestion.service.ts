@@ -1,0 +1,206 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { In } from 'typeorm';
+import { type Principal, requireServiceAccess } from '../auth';
+import { FailureEntity } from '../failures/failure.entity';
+import { FailureStatus } from '../failures/failure.state';
+import type { GroupIncrement, GroupingService } from '../grouping/grouping.service';
+import { type Dialect, toDbTimestamp, type TransactionRunner } from '../platform/db';
+import { AppError, BadUserInputError } from '../platform/errors';
+import type { AppMetrics } from '../platform/metrics';
+import type { ServiceEntity, ServiceRegistry } from '../registry';
+import type { RedactionOptions } from './redaction';
+import { REPORT_LIMITS } from './report-limits';
+import { type PreparedReport, type RawReport, prepareReport } from './report-normalizer';
+
+export interface IngestionResult {
+  accepted: number;
+  duplicates: number;
+  /** One per report, in input order; a duplicate maps to the failure stored first. */
+  failures: FailureEntity[];
+  /** Only the failures this call stored. */
+  stored: FailureEntity[];
+}
+
+export interface IngestionServiceOptions {
+  dataSource: DataSource;
+  dialect: Dialect;
+  transactions: TransactionRunner;
+  registry: ServiceRegistry;
+  grouping: GroupingService;
+  metrics: AppMetrics;
+  redaction: RedactionOptions;
+  now?: () => Date;
+}
+
+const INSERT_CHUNK = 500;
+const FAILURE_COLUMNS = [
+  'id', 'service_id', 'group_id', 'idempotency_key', 'task_type', 'task_id', 'pattern', 'source', 'status', 'attempt', 'severity',
+  'error_type', 'error_message', 'stack_trace', 'payload', 'attributes', 'occurred_at', 'received_at', 'updated_at',
+] as const;
+
+/**
+ * Accepts failure reports: validates, redacts and bounds them, drops repeats of an idempotency
+ * key, and stores the failures and their group counters in one transaction.
+ */
+export class IngestionService {
+  private readonly now: () => Date;
+
+  constructor(private readonly options: IngestionServiceOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async report(principal: Principal, reports: RawReport[], asBatch: boolean): Promise<IngestionResult> {
+    try {
+      const result = await this.store(principal, reports, asBatch);
+      if (result.accepted) this.options.metrics.reports.inc({ outcome: 'accepted', reason: '' }, result.accepted);
+      if (result.duplicates) this.options.metrics.reports.inc({ outcome: 'duplicate', reason: '' }, result.duplicates);
+      return result;
+    } catch (error) {
+      const reason = error instanceof AppError ? error.code : 'INTERNAL_SERVER_ERROR';
+      this.options.metrics.reports.inc({ outcome: 'rejected', reason }, Math.max(1, reports.length));
+      throw error;
+    }
+  }
+
+  private async store(principal: Principal, reports: RawReport[], asBatch: boolean): Promise<IngestionResult> {
+    if (reports.length > REPORT_LIMITS.batchSize) {
+      throw new BadUserInputError(`A batch may hold at most ${REPORT_LIMITS.batchSize} reports (got ${reports.length})`, { limit: REPORT_LIMITS.batchSize });
+    }
+    if (reports.length === 0) return { accepted: 0, duplicates: 0, failures: [], stored: [] };
+    const services = await this.resolveServices(principal, reports);
+    const receivedAt = this.now();
+    const prepared = reports.map((raw, i) =>
+      prepareReport(raw, services.get(raw.service)!.id, this.options.redaction, receivedAt, asBatch ? i : undefined),
+    );
+
+    // Repeats inside the batch collapse onto their first occurrence before touching the database.
+    const firstByKey = new Map<string, PreparedReport>();
+    for (const report of prepared) {
+      const key = dedupKey(report.serviceId, report.idempotencyKey);
+      if (!firstByKey.has(key)) firstByKey.set(key, report);
+    }
+    const candidates = [...firstByKey.values()];
+
+    const { stored, existing } = await this.options.transactions.run((manager) => this.write(manager, candidates, receivedAt));
+    const byKey = new Map<string, FailureEntity>();
+    for (const failure of [...stored, ...existing]) byKey.set(dedupKey(failure.serviceId, failure.idempotencyKey), failure);
+    return {
+      accepted: stored.length,
+      duplicates: reports.length - stored.length,
+      failures: prepared.map((r) => byKey.get(dedupKey(r.serviceId, r.idempotencyKey))!),
+      stored,
+    };
+  }
+
+  private async resolveServices(principal: Principal, reports: RawReport[]): Promise<Map<string, ServiceEntity>> {
+    const services = new Map<string, ServiceEntity>();
+    for (const name of new Set(reports.map((r) => r.service))) {
+      const service = await this.options.registry.getByName(name);
+      requireServiceAccess(principal, service.id, service.name);
+      services.set(name, service);
+    }
+    return services;
+  }
+
+  private async write(manager: EntityManager, candidates: PreparedReport[], receivedAt: Date): Promise<{ stored: FailureEntity[]; existing: FailureEntity[] }> {
+    const groupIds = new Map<string, string>();
+    for (const report of candidates) groupIds.set(report.fingerprint, this.options.grouping.groupIdFor(report.fingerprint));
+    for (let i = 0; i < candidates.length; i += INSERT_CHUNK) {
+      await this.insertIgnoringDuplicates(manager, candidates.slice(i, i + INSERT_CHUNK), groupIds, receivedAt);
+    }
+
+    // Which rows are ours? A row whose id is the one we generated was inserted by this transaction.
+    const present = await this.findByKeys(manager, candidates);
+    const ourIds = new Set(candidates.map((c) => c.id));
+    const storedIds = new Set(present.filter((row) => ourIds.has(row.id)).map((row) => row.id));
+    const storedReports = candidates.filter((c) => storedIds.has(c.id));
+    const existingIds = present.filter((row) => !ourIds.has(row.id)).map((row) => row.id);
+
+    await this.options.grouping.recordFailures(manager, this.increments(storedReports, groupIds));
+    const existing = existingIds.length ? await manager.getRepository(FailureEntity).findBy({ id: In(existingIds) }) : [];
+    return { stored: storedReports.map((r) => toEntity(r, groupIds.get(r.fingerprint)!, receivedAt)), existing };
+  }
+
+  private async insertIgnoringDuplicates(manager: EntityManager, rows: PreparedReport[], groupIds: Map<string, string>, receivedAt: Date): Promise<void> {
+    const placeholders = `(${FAILURE_COLUMNS.map(() => '?').join(', ')})`;
+    const at = toDbTimestamp(receivedAt);
+    const params = rows.flatMap((r) => [
+      r.id, r.serviceId, groupIds.get(r.fingerprint)!, r.idempotencyKey, r.taskType, r.taskId, r.pattern, r.source, FailureStatus.FAILED, r.attempt, r.severity,
+      r.errorType, r.errorMessage, r.stackTrace, r.payloadJson, r.attributesJson, toDbTimestamp(r.occurredAt), at, at,
+    ]);
+    await manager.query(
+      `${this.options.dialect.insertIgnore()} failures (${FAILURE_COLUMNS.join(', ')}) VALUES ${rows.map(() => placeholders).join(', ')}`,
+      params,
+    );
+  }
+
+  private async findByKeys(manager: EntityManager, candidates: PreparedReport[]): Promise<Array<{ id: string }>> {
+    const keysByService = new Map<string, string[]>();
+    for (const c of candidates) keysByService.set(c.serviceId, [...(keysByService.get(c.serviceId) ?? []), c.idempotencyKey]);
+    const found: Array<{ id: string }> = [];
+    for (const [serviceId, keys] of keysByService) {
+      for (let i = 0; i < keys.length; i += INSERT_CHUNK) {
+        const chunk = keys.slice(i, i + INSERT_CHUNK);
+        const rows: Array<{ id: string }> = await manager.query(
+          `SELECT id FROM failures WHERE service_id = ? AND idempotency_key IN (${chunk.map(() => '?').join(', ')})`,
+          [serviceId, ...chunk],
+        );
+        found.push(...rows);
+      }
+    }
+    return found;
+  }
+
+  private increments(stored: PreparedReport[], groupIds: Map<string, string>): GroupIncrement[] {
+    const byFingerprint = new Map<string, GroupIncrement>();
+    for (const r of stored) {
+      const current = byFingerprint.get(r.fingerprint);
+      if (current) {
+        current.count += 1;
+        if (r.occurredAt < current.firstSeenAt) current.firstSeenAt = r.occurredAt;
+        if (r.occurredAt > current.lastSeenAt) current.lastSeenAt = r.occurredAt;
+        continue;
+      }
+      byFingerprint.set(r.fingerprint, {
+        groupId: groupIds.get(r.fingerprint)!,
+        serviceId: r.serviceId,
+        fingerprint: r.fingerprint,
+        taskType: r.taskType,
+        errorType: r.errorType,
+        messageTemplate: r.messageTemplate,
+        count: 1,
+        firstSeenAt: r.occurredAt,
+        lastSeenAt: r.occurredAt,
+      });
+    }
+    return [...byFingerprint.values()];
+  }
+}
+
+function dedupKey(serviceId: string, idempotencyKey: string): string {
+  return `${serviceId}\u0000${idempotencyKey}`;
+}
+
+function toEntity(r: PreparedReport, groupId: string, receivedAt: Date): FailureEntity {
+  return Object.assign(new FailureEntity(), {
+    id: r.id,
+    serviceId: r.serviceId,
+    groupId,
+    idempotencyKey: r.idempotencyKey,
+    taskType: r.taskType,
+    taskId: r.taskId,
+    pattern: r.pattern,
+    source: r.source,
+    status: FailureStatus.FAILED,
+    attempt: r.attempt,
+    severity: r.severity,
+    errorType: r.errorType,
+    errorMessage: r.errorMessage,
+    stackTrace: r.stackTrace,
+    payloadJson: r.payloadJson,
+    attributesJson: r.attributesJson,
+    occurredAt: r.occurredAt,
+    receivedAt,
+    updatedAt: receivedAt,
+  });
+}

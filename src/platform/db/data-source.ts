@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DataSource, type DataSourceOptions, type EntitySchema, type MixedList } from 'typeorm';
+import type { DatabaseConfig } from '../../config';
+import { mysqlMigrations } from './migrations/mysql';
+import { sqliteMigrations } from './migrations/sqlite';
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+type Entities = MixedList<Function | string | EntitySchema>;
+
+/**
+ * The DataSource for either engine, with the engine's own migrations. `synchronize` is never
+ * on: the schema is exactly what the migrations build, on both engines.
+ */
+export function dataSourceOptions(database: DatabaseConfig, entities: Entities): DataSourceOptions {
+  if (database.type === 'mysql') {
+    return {
+      type: 'mysql',
+      url: database.url,
+      timezone: 'Z',
+      charset: 'utf8mb4',
+      supportBigNumbers: true,
+      bigNumberStrings: false,
+      poolSize: 20,
+      entities,
+      migrations: mysqlMigrations,
+      migrationsTableName: 'migrations',
+      synchronize: false,
+      logging: false,
+    };
+  }
+  if (database.path !== ':memory:') fs.mkdirSync(path.dirname(database.path), { recursive: true });
+  return {
+    type: 'better-sqlite3',
+    database: database.path,
+    enableWAL: database.path !== ':memory:',
+    timeout: 5_000, // ms to wait for another process's write lock
+    prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+      db.pragma('foreign_keys = ON');
+      db.pragma('synchronous = NORMAL');
+    },
+    entities,
+    migrations: sqliteMigrations,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    logging: false,
+  };
+}
+
+export function createDataSource(database: DatabaseConfig, entities: Entities): DataSource {
+  return new DataSource(dataSourceOptions(database, entities));
+}

@@ -1,0 +1,64 @@
+import type { SelectQueryBuilder, ObjectLiteral } from 'typeorm';
+
+/** The two engines behind one code path. */
+export type DbEngine = 'sqlite' | 'mysql';
+
+/**
+ * Every place where SQL must differ between SQLite and MySQL/MariaDB. Keep this small: when
+ * a query can be written once in portable SQL, it is.
+ */
+export class Dialect {
+  constructor(readonly engine: DbEngine) {}
+
+  /** `INSERT IGNORE` / `INSERT OR IGNORE`: skip rows that violate a unique key. */
+  insertIgnore(): string {
+    return this.engine === 'mysql' ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO';
+  }
+
+  /** Upsert clause start; follow with `col = expr` assignments. */
+  onConflictUpdate(conflictColumns: readonly string[]): string {
+    return this.engine === 'mysql' ? 'ON DUPLICATE KEY UPDATE' : `ON CONFLICT (${conflictColumns.join(', ')}) DO UPDATE SET`;
+  }
+
+  /** The value a conflicting INSERT tried to write into `column`, inside an upsert clause. */
+  inserted(column: string): string {
+    return this.engine === 'mysql' ? `VALUES(${column})` : `excluded.${column}`;
+  }
+
+  greatest(a: string, b: string): string {
+    return this.engine === 'mysql' ? `GREATEST(${a}, ${b})` : `MAX(${a}, ${b})`;
+  }
+
+  least(a: string, b: string): string {
+    return this.engine === 'mysql' ? `LEAST(${a}, ${b})` : `MIN(${a}, ${b})`;
+  }
+
+  /**
+   * Row lock for a read inside a transaction. SQLite has no row locks: its transactions are
+   * serialised by `withTransaction`, which is the same guarantee for one process.
+   */
+  forUpdate<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, skipLocked = false): SelectQueryBuilder<T> {
+    if (this.engine !== 'mysql') return qb;
+    qb.setLock('pessimistic_write');
+    return skipLocked ? qb.setOnLocked('skip_locked') : qb;
+  }
+
+  /** Case-insensitive substring match on a column (MySQL's default collation already is). */
+  containsIgnoreCase(column: string, param: string): string {
+    return this.engine === 'mysql' ? `${column} LIKE :${param}` : `${column} LIKE :${param} ESCAPE '\\'`;
+  }
+}
+
+/** Escapes LIKE wildcards so user text matches literally (backslash is the escape on both engines). */
+export function likeContains(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * Timestamps are written as UTC `YYYY-MM-DD HH:MM:SS.mmm` on both engines: MySQL stores it in
+ * DATETIME(3) (the connection runs with timezone 'Z'), SQLite keeps the text, which sorts
+ * chronologically and is what TypeORM itself writes for Date columns.
+ */
+export function toDbTimestamp(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace('Z', '');
+}

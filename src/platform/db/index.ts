@@ -1,0 +1,3 @@
+export * from './data-source';
+export * from './dialect';
+export * from './transaction';

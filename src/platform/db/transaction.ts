@@ -1,0 +1,48 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Dialect } from './dialect';
+
+/** MySQL/MariaDB errors after which the whole transaction may simply run again. */
+const RETRYABLE_MYSQL_ERRNOS = new Set([1213 /* ER_LOCK_DEADLOCK */, 1205 /* ER_LOCK_WAIT_TIMEOUT */]);
+const MAX_TRANSACTION_ATTEMPTS = 5;
+
+/**
+ * Runs `work` in one transaction and returns its result.
+ *
+ * - SQLite: better-sqlite3 is one connection, so transactions are queued one after another
+ *   (interleaving two on one connection would merge them).
+ * - MySQL: a deadlock or lock-wait timeout rolls the transaction back; it is retried with a
+ *   short randomised pause, so `work` must be safe to run again (it only touches the database).
+ */
+export class TransactionRunner {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly dialect: Dialect,
+  ) {}
+
+  run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.dialect.engine === 'sqlite') {
+      const result = this.tail.then(() => this.dataSource.transaction(work));
+      this.tail = result.catch(() => undefined);
+      return result;
+    }
+    return this.runWithDeadlockRetry(work);
+  }
+
+  private async runWithDeadlockRetry<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dataSource.transaction(work);
+      } catch (error) {
+        if (attempt >= MAX_TRANSACTION_ATTEMPTS || !isRetryableMysqlError(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+      }
+    }
+  }
+}
+
+function isRetryableMysqlError(error: unknown): boolean {
+  const errno = (error as { errno?: number; driverError?: { errno?: number } })?.driverError?.errno ?? (error as { errno?: number })?.errno;
+  return errno !== undefined && RETRYABLE_MYSQL_ERRNOS.has(errno);
+}

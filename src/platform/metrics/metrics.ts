@@ -1,0 +1,44 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The application's Prometheus metrics, on a registry of its own (no global state, so several
+ * apps in one test process do not collide).
+ */
+export class AppMetrics {
+  readonly registry = new Registry();
+
+  readonly reports = new Counter({
+    name: 'failuredesk_reports_total',
+    help: 'Failure reports received, by outcome (accepted, duplicate, rejected) and rejection reason.',
+    labelNames: ['outcome', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'failuredesk_http_request_duration_seconds',
+    help: 'HTTP request latency by route, method and status code.',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly outboxDeliveries = new Counter({
+    name: 'failuredesk_outbox_deliveries_total',
+    help: 'Outbox deliveries by kind and result (delivered, retry, dead).',
+    labelNames: ['kind', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { outboxDepth?: () => Promise<number>; defaultMetrics?: boolean } = {}) {
+    const depth = options.outboxDepth;
+    new Gauge({
+      name: 'failuredesk_outbox_depth',
+      help: 'Outbox rows waiting for delivery.',
+      registers: [this.registry],
+      async collect() {
+        if (depth) this.set(await depth().catch(() => -1));
+      },
+    });
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'failuredesk_' });
+  }
+}

@@ -1,0 +1,201 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Logger } from 'pino';
+import { type Dialect, toDbTimestamp, type TransactionRunner } from '../db';
+import { backoffDelayMs } from './backoff';
+import { OutboxEntity } from './outbox.entity';
+import { DeliveryError } from './outbox.errors';
+
+/** Performs one kind of outbox row. `handle` may run more than once for a row (at-least-once). */
+export interface OutboxHandler<P = unknown> {
+  readonly kind: string;
+  handle(payload: P, attempt: number): Promise<void>;
+  /** Called once, in a transaction, when the row is given up on. */
+  onDead?(payload: P, error: Error, manager: EntityManager): Promise<void>;
+}
+
+export interface OutboxMetrics {
+  delivered(kind: string): void;
+  failed(kind: string, permanent: boolean): void;
+}
+
+export interface OutboxOptions {
+  dataSource: DataSource;
+  dialect: Dialect;
+  transactions: TransactionRunner;
+  logger: Logger;
+  pollIntervalMs: number;
+  maxAttempts: number;
+  /** How long a claimed row stays invisible to other workers, in ms; longer than any delivery. */
+  leaseMs?: number;
+  batchSize?: number;
+  metrics?: OutboxMetrics;
+  now?: () => Date;
+  random?: () => number;
+}
+
+const DEFAULT_LEASE_MS = 60_000; // 1 minute
+const DEFAULT_BATCH_SIZE = 20;
+
+/**
+ * Transactional outbox: rows are written with the state change that causes them and delivered
+ * afterwards by this worker. Several instances share one table: on MySQL each claim is
+ * `SELECT … FOR UPDATE SKIP LOCKED` plus a lease, so two workers never hold one row at once.
+ * Rows with one ordering key are delivered one at a time, oldest first.
+ */
+export class OutboxWorker {
+  private readonly handlers = new Map<string, OutboxHandler<never>>();
+  private readonly leaseMs: number;
+  private readonly batchSize: number;
+  private readonly now: () => Date;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private started = false;
+  private pollAgain = false;
+
+  constructor(private readonly options: OutboxOptions) {
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  register<P>(handler: OutboxHandler<P>): void {
+    this.handlers.set(handler.kind, handler as OutboxHandler<never>);
+  }
+
+  /** Adds a row inside the caller's transaction; it is delivered only if that transaction commits. */
+  async enqueue(manager: EntityManager, kind: string, orderingKey: string, payload: unknown, availableAt?: Date): Promise<void> {
+    if (!this.handlers.has(kind)) throw new Error(`No outbox handler registered for "${kind}"`);
+    const now = this.now();
+    await manager.query(
+      'INSERT INTO outbox (kind, ordering_key, payload, status, attempts, available_at, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?, ?)',
+      [kind, orderingKey, JSON.stringify(payload), 'PENDING', toDbTimestamp(availableAt ?? now), toDbTimestamp(now), toDbTimestamp(now)],
+    );
+  }
+
+  start(): void {
+    this.started = true;
+    this.schedule(0);
+  }
+
+  /** Asks for a poll now (after a commit that enqueued rows) instead of at the next interval. */
+  nudge(): void {
+    if (!this.started) return;
+    if (this.running) this.pollAgain = true;
+    else this.schedule(0);
+  }
+
+  /** Stops polling and waits for deliveries in flight. */
+  async stop(): Promise<void> {
+    this.started = false;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Rows still to deliver (PENDING). */
+  async depth(): Promise<number> {
+    const rows: Array<{ n: number | string }> = await this.options.dataSource.query("SELECT COUNT(*) AS n FROM outbox WHERE status = 'PENDING'");
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** Claims and delivers one batch; returns how many rows it delivered or rescheduled. */
+  async runOnce(): Promise<number> {
+    const rows = await this.claim();
+    await Promise.all(rows.map((row) => this.deliver(row)));
+    return rows.length;
+  }
+
+  /** Single-statement writes also go through the runner: on SQLite that keeps them out of another caller's open transaction. */
+  private write(sql: string, params: unknown[]): Promise<unknown> {
+    return this.options.transactions.run((manager) => manager.query(sql, params));
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.poll(), delayMs);
+    this.timer.unref?.();
+  }
+
+  private async poll(): Promise<void> {
+    if (!this.started || this.running) return;
+    let claimed = 0;
+    this.running = (async () => {
+      try {
+        claimed = await this.runOnce();
+      } catch (error) {
+        this.options.logger.warn({ err: error }, 'outbox poll failed');
+      }
+    })();
+    await this.running;
+    this.running = undefined;
+    if (!this.started) return;
+    const again = this.pollAgain || claimed === this.batchSize;
+    this.pollAgain = false;
+    this.schedule(again ? 0 : this.options.pollIntervalMs);
+  }
+
+  private claim(): Promise<OutboxEntity[]> {
+    return this.options.transactions.run(async (manager) => {
+      const now = this.now();
+      const qb = manager
+        .getRepository(OutboxEntity)
+        .createQueryBuilder('o')
+        .where("o.status = 'PENDING'")
+        .andWhere('o.available_at <= :now', { now: toDbTimestamp(now) })
+        .andWhere('(o.locked_until IS NULL OR o.locked_until < :now)')
+        .andWhere("NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.status = 'PENDING' AND p.id < o.id)")
+        .orderBy('o.id', 'ASC')
+        .limit(this.batchSize);
+      const rows = await this.options.dialect.forUpdate(qb, true).getMany();
+      if (rows.length === 0) return rows;
+      const lockedUntil = new Date(now.getTime() + this.leaseMs);
+      await manager.query(`UPDATE outbox SET locked_until = ?, updated_at = ? WHERE id IN (${rows.map(() => '?').join(', ')})`, [
+        toDbTimestamp(lockedUntil),
+        toDbTimestamp(now),
+        ...rows.map((r) => r.id),
+      ]);
+      return rows;
+    });
+  }
+
+  private async deliver(row: OutboxEntity): Promise<void> {
+    const handler = this.handlers.get(row.kind);
+    const attempt = row.attempts + 1;
+    const payload = JSON.parse(row.payload) as never;
+    try {
+      if (!handler) throw new DeliveryError(`No handler for outbox kind "${row.kind}"`, false);
+      await handler.handle(payload, attempt);
+      await this.write("UPDATE outbox SET status = 'DONE', attempts = ?, locked_until = NULL, last_error = NULL, updated_at = ? WHERE id = ?", [
+        attempt,
+        toDbTimestamp(this.now()),
+        row.id,
+      ]);
+      this.options.metrics?.delivered(row.kind);
+    } catch (raw) {
+      const error = raw instanceof Error ? raw : new Error(String(raw));
+      const retryable = !(error instanceof DeliveryError) || error.retryable;
+      const permanent = !retryable || attempt >= this.options.maxAttempts;
+      this.options.metrics?.failed(row.kind, permanent);
+      this.options.logger.warn({ outboxId: row.id, kind: row.kind, attempt, permanent, error: error.message }, 'outbox delivery failed');
+      if (permanent) {
+        await this.options.transactions.run(async (manager) => {
+          await manager.query("UPDATE outbox SET status = 'DEAD', attempts = ?, locked_until = NULL, last_error = ?, updated_at = ? WHERE id = ?", [
+            attempt,
+            error.message.slice(0, 2000),
+            toDbTimestamp(this.now()),
+            row.id,
+          ]);
+          await handler?.onDead?.(payload, error, manager);
+        });
+        return;
+      }
+      const delay = Math.max(backoffDelayMs(attempt, this.options.random), error instanceof DeliveryError ? (error.retryAfterMs ?? 0) : 0);
+      await this.write('UPDATE outbox SET attempts = ?, available_at = ?, locked_until = NULL, last_error = ?, updated_at = ? WHERE id = ?', [
+        attempt,
+        toDbTimestamp(new Date(this.now().getTime() + delay)),
+        error.message.slice(0, 2000),
+        toDbTimestamp(this.now()),
+        row.id,
+      ]);
+    }
+  }
+}

@@ -1,0 +1,17 @@
+import type { GraphQLSchema } from 'graphql';
+import { authChecker } from './auth';
+import { FailureGroupResolver, FailureResolver } from './failures';
+import { IngestionResolver } from './ingestion';
+import { buildGraphQLSchema } from './platform/graphql';
+import { RegistryResolver } from './registry';
+
+/** Every resolver class of the public schema. */
+export const RESOLVER_CLASSES = [RegistryResolver, IngestionResolver, FailureResolver, FailureGroupResolver] as const;
+
+/**
+ * The public schema. `instances` maps each resolver class to its instance; the schema can be
+ * built (and printed) without them, they are only needed to execute operations.
+ */
+export function buildAppSchema(instances: Map<unknown, unknown> = new Map()): GraphQLSchema {
+  return buildGraphQLSchema({ resolvers: [...RESOLVER_CLASSES], instances, authChecker: authChecker as never });
+}

@@ -3,7 +3,7 @@
  * e2e (real HTTP server on port 0), mysql (needs TEST_DATABASE_URL; MariaDB-only behaviour).
  * `npm test` runs the first three on SQLite; `.ci/run` runs them again on MariaDB plus `mysql`.
  */
-const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] };
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 const base = { preset: undefined, testEnvironment: 'node', clearMocks: true, transform, setupFiles: ['reflect-metadata'] };
 
 const projects = [

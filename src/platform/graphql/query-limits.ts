@@ -33,10 +33,12 @@ function limitsVisitor(context: ValidationContext, limits: QueryLimits): ASTVisi
   for (const def of context.getDocument().definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
 
   let aliases = 0;
+  let aliasesReported = false;
   return {
     Field(node) {
       if (node.alias) aliases += 1;
-      if (aliases === limits.maxAliases + 1) {
+      if (aliases > limits.maxAliases && !aliasesReported) {
+        aliasesReported = true;
         context.reportError(new GraphQLError(`The query uses more than ${limits.maxAliases} aliases`, { nodes: [node] }));
       }
     },

@@ -18,10 +18,16 @@ export interface GraphQLContext {
   requestId: string;
 }
 
+/**
+ * GraphQL resolves list items through promise chains of different lengths, so loads of one
+ * level can straddle several microtask flushes; waiting for setImmediate gathers them into one batch.
+ */
+const batchOptions = { batchScheduleFn: (dispatch: () => void) => setImmediate(dispatch) };
+
 export function createLoaders(registry: ServiceRegistry, queries: FailureQueryService): Loaders {
   return {
-    service: new DataLoader((ids) => registry.getByIds(ids)),
-    group: new DataLoader((ids) => queries.groupsByIds(ids)),
-    history: new DataLoader((ids) => queries.historyOf(ids)),
+    service: new DataLoader((ids) => registry.getByIds(ids), batchOptions),
+    group: new DataLoader((ids) => queries.groupsByIds(ids), batchOptions),
+    history: new DataLoader((ids) => queries.historyOf(ids), batchOptions),
   };
 }

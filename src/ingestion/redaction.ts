@@ -49,8 +49,8 @@ const CARD_NETWORKS: ReadonlyArray<readonly [number, number, number, number]> = 
   [35, 35, 16, 19], // JCB
   [30, 30, 14, 19], [36, 36, 14, 19], [38, 38, 14, 19], // Diners Club
 ];
-/** `key=value`, `key: value`, `"key":"value"` in free text: the key and separator (value parsed separately). */
-const KEY_AND_SEPARATOR = /(?<![\w.-])(["']?)([A-Za-z][\w.-]{0,63})\1([ \t]*[:=][ \t]*)/g;
+/** `key=value`, `key: value`, `"key":"value"` (also `--key=value`) in free text: key and separator; the value is parsed separately. */
+const KEY_AND_SEPARATOR = /(?<![\w.])(["']?)([A-Za-z][\w.-]{0,63})\1([ \t]*[:=][ \t]*)/g;
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The value after a sensitive key: quoted (groups 1–2) or bare with an optional auth scheme (groups 3–4). */
 const PAIR_VALUE = new RegExp(

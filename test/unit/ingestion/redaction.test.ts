@@ -318,11 +318,11 @@ describe('truncateUtf8', () => {
   });
 
   it('drops an emoji that would straddle the boundary instead of splitting its surrogate pair', () => {
-    expect(truncateUtf8('ab😀😀😀😀', 14 + 5)).toEqual({ text: `ab${TRUNCATED_MARKER}`, truncated: true });
+    expect(truncateUtf8('ab😀😀😀😀😀😀', 14 + 5)).toEqual({ text: `ab${TRUNCATED_MARKER}`, truncated: true });
   });
 
   it('keeps an emoji that ends exactly at the boundary', () => {
-    expect(truncateUtf8('ab😀😀😀😀', 14 + 6)).toEqual({ text: `ab😀${TRUNCATED_MARKER}`, truncated: true });
+    expect(truncateUtf8('ab😀😀😀😀😀😀', 14 + 6)).toEqual({ text: `ab😀${TRUNCATED_MARKER}`, truncated: true });
   });
 
   const mixed = 'naïve café 😀 日本語 👩‍💻 '.repeat(4);

@@ -1,0 +1,275 @@
+/**
+ * Ingest benchmark against MariaDB/MySQL: `npx tsx scripts/bench-ingest.ts` (npm run bench:ingest).
+ *
+ * Not a test: it prints throughput and latency of the real service (HTTP + GraphQL + ingestion)
+ * next to raw mysql2 INSERT baselines on the same server, with the targets of the issue, and
+ * exits 0 whatever the figures are (1 only when something errors or the stored counts are wrong).
+ *
+ * Environment (all optional):
+ *   BENCH_DATABASE_URL        server to use (default mysql://root@127.0.0.1:3306); the benchmark
+ *                             creates its own fd_bench_* databases there and drops them at the end
+ *   BENCH_SINGLE_COUNT        measured reportFailure requests (default 6000)
+ *   BENCH_SINGLE_WARMUP       warm-up reportFailure requests (default 500)
+ *   BENCH_SINGLE_CONCURRENCY  requests in flight (default 32)
+ *   BENCH_BATCHES             measured reportFailures batches (default 40)
+ *   BENCH_BATCH_WARMUP        warm-up batches (default 4)
+ *   BENCH_BATCH_SIZE          reports per batch (default 500)
+ *   BENCH_BATCH_CONCURRENCY   batches in flight (default 4)
+ */
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import pino from 'pino';
+import { type App, createApp } from '../src/app';
+import { loadConfig } from '../src/config';
+import { runLoadInWorker } from './bench/http-load';
+import type { LoadRequest } from './bench/load-worker';
+import {
+  benchDatabaseName,
+  createDatabase,
+  databaseUri,
+  dropDatabase,
+  failuresTableWithoutForeignKeys,
+  rawBaseline,
+  serverInfo,
+  withConnection,
+} from './bench/mysql';
+import { type BenchReport, PATTERN_COUNT, ReportGenerator } from './bench/reports';
+import { type PhaseResult, type PhaseSummary, fmtInt, fmtMs, renderTable, summarize } from './bench/stats';
+
+const ADMIN_TOKEN = `bench-admin-${randomBytes(16).toString('hex')}`;
+const TARGET_SINGLE_RATE = 800; // reports/s
+const TARGET_SINGLE_P99_MS = 100;
+const TARGET_BATCH_RATIO = 0.5; // × raw multi-row INSERT throughput
+
+const REPORT_FAILURE = 'mutation($input: FailureReportInput!) { reportFailure(input: $input) { id status } }';
+const REPORT_FAILURES = 'mutation($input: [FailureReportInput!]!) { reportFailures(input: $input) { accepted duplicates failures { id } } }';
+
+function intEnv(name: string, fallback: number, min = 1): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min} (got "${raw}")`);
+  return value;
+}
+
+const settings = {
+  serverUrl: process.env.BENCH_DATABASE_URL || 'mysql://root@127.0.0.1:3306',
+  singleCount: intEnv('BENCH_SINGLE_COUNT', 6_000),
+  singleWarmup: intEnv('BENCH_SINGLE_WARMUP', 500, 0),
+  singleConcurrency: intEnv('BENCH_SINGLE_CONCURRENCY', 32),
+  batches: intEnv('BENCH_BATCHES', 40),
+  batchWarmup: intEnv('BENCH_BATCH_WARMUP', 4, 0),
+  batchSize: intEnv('BENCH_BATCH_SIZE', 500),
+  batchConcurrency: intEnv('BENCH_BATCH_CONCURRENCY', 4),
+};
+
+const log = (line = ''): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+/** Databases to drop however the run ends. */
+const databases: string[] = [];
+let cleanup: Promise<void> | undefined;
+let runningApp: App | undefined;
+
+function cleanUp(): Promise<void> {
+  cleanup ??= (async () => {
+    if (runningApp) await runningApp.stop().catch((error: unknown) => log(`! stopping the app: ${(error as Error).message}`));
+    for (const name of databases) {
+      await dropDatabase(settings.serverUrl, name).catch((error: unknown) => log(`! could not drop ${name}: ${(error as Error).message}`));
+    }
+  })();
+  return cleanup;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`\n${signal}: dropping the benchmark databases…`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+async function graphql<T>(url: string, token: string, query: string, variables: Record<string, unknown>): Promise<T> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown[] };
+  if (!body.data || body.errors?.length) throw new Error(`GraphQL error (HTTP ${response.status}): ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+/** Sends the bodies through the worker-thread client; throws when any request was refused. */
+async function load(label: string, request: Omit<LoadRequest, 'bodies'>, bodies: string[], expectedAccepted: number, rows: number): Promise<PhaseResult> {
+  const result = await runLoadInWorker({ ...request, bodies });
+  if (result.failedRequests || result.accepted !== expectedAccepted) {
+    throw new Error(
+      `${label}: ${result.failedRequests} of ${bodies.length} requests failed, ${result.accepted} of ${expectedAccepted} reports accepted; first errors:\n  ${result.errors.join('\n  ')}`,
+    );
+  }
+  return { rows, requests: bodies.length, elapsedMs: result.elapsedMs, latenciesMs: result.latenciesMs };
+}
+
+function progress(label: string, result: PhaseResult): void {
+  const s = summarize(result);
+  log(`  ${label.padEnd(40)} ${fmtInt(result.rows).padStart(7)} rows in ${(result.elapsedMs / 1000).toFixed(2).padStart(6)} s → ${fmtInt(s.rowsPerSecond).padStart(7)} rows/s, p50 ${fmtMs(s.p50)} ms, p99 ${fmtMs(s.p99)} ms, max ${fmtMs(s.max)} ms`);
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const info = await serverInfo(settings.serverUrl);
+  const cpus = os.cpus();
+  log('Failure Desk ingest benchmark (informational; not a test)');
+  log(`machine: ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}`);
+  log(`node ${process.version}; MariaDB/MySQL ${info.version} at ${new URL(settings.serverUrl).host} (innodb_flush_log_at_trx_commit=${info.flushLogAtTrxCommit}, buffer pool ${info.bufferPoolMiB.toFixed(0)} MiB)`);
+  log(
+    'note: the HTTP client runs in a worker thread of this process, and MariaDB on the same machine: ' +
+      `client, service and database share the ${cpus.length} cores, so all figures are lower bounds for a dedicated server.`,
+  );
+  log();
+
+  // ---- 1. The service --------------------------------------------------------------------------
+  const appDb = benchDatabaseName('app');
+  await createDatabase(settings.serverUrl, appDb);
+  databases.push(appDb);
+  const appUri = databaseUri(settings.serverUrl, appDb);
+  const base = loadConfig({ NODE_ENV: 'test', ADMIN_TOKEN, LOG_LEVEL: 'silent' });
+  const app = await createApp({ ...base, database: { type: 'mysql', url: appUri } }, { logger: pino({ level: 'silent' }) });
+  runningApp = app;
+  const port = await app.listen(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const serviceName = `bench-${randomBytes(3).toString('hex')}`;
+  const created = await graphql<{ createService: { service: { id: string }; token: string } }>(
+    url,
+    ADMIN_TOKEN,
+    'mutation($input: CreateServiceInput!) { createService(input: $input) { service { id } token } }',
+    { input: { name: serviceName, team: 'bench', criticality: 3 } },
+  );
+  const serviceId = created.createService.service.id;
+  const reporterToken = created.createService.token;
+  const failuresDdl = await failuresTableWithoutForeignKeys(appUri);
+  log(`service: app database ${appDb}, listening on 127.0.0.1:${port}, service "${serviceName}", reporter token`);
+  log(`selection sets: reportFailure { id status }, reportFailures { accepted duplicates failures { id } }`);
+
+  const generator = new ReportGenerator(serviceName, `bench-${randomBytes(4).toString('hex')}`);
+  const singleBodies = (count: number) => Array.from({ length: count }, () => JSON.stringify({ query: REPORT_FAILURE, variables: { input: generator.next() } }));
+  const batchBodies = (count: number) =>
+    Array.from({ length: count }, () => {
+      const input: BenchReport[] = Array.from({ length: settings.batchSize }, () => generator.next());
+      return JSON.stringify({ query: REPORT_FAILURES, variables: { input } });
+    });
+  const single = { url, token: reporterToken, concurrency: settings.singleConcurrency, kind: 'single' as const };
+  const batch = { url, token: reporterToken, concurrency: settings.batchConcurrency, kind: 'batch' as const };
+
+  let sent = 0;
+  if (settings.singleWarmup) {
+    progress('warm-up: reportFailure', await load('warm-up reportFailure', single, singleBodies(settings.singleWarmup), settings.singleWarmup, settings.singleWarmup));
+    sent += settings.singleWarmup;
+  }
+  const serviceSingle = await load('reportFailure', single, singleBodies(settings.singleCount), settings.singleCount, settings.singleCount);
+  sent += settings.singleCount;
+  progress(`reportFailure ×${settings.singleCount}, c=${settings.singleConcurrency}`, serviceSingle);
+
+  if (settings.batchWarmup) {
+    const rows = settings.batchWarmup * settings.batchSize;
+    progress('warm-up: reportFailures', await load('warm-up reportFailures', batch, batchBodies(settings.batchWarmup), rows, rows));
+    sent += rows;
+  }
+  const batchRows = settings.batches * settings.batchSize;
+  const serviceBatch = await load('reportFailures', batch, batchBodies(settings.batches), batchRows, batchRows);
+  sent += batchRows;
+  progress(`reportFailures ${settings.batches}×${settings.batchSize}, c=${settings.batchConcurrency}`, serviceBatch);
+
+  await app.stop();
+  runningApp = undefined;
+
+  // ---- 2. Raw baselines on a table of the same shape -------------------------------------------
+  const rawDb = benchDatabaseName('raw');
+  await createDatabase(settings.serverUrl, rawDb);
+  databases.push(rawDb);
+  const rawUri = databaseUri(settings.serverUrl, rawDb);
+  await withConnection(rawUri, (query) => query(failuresDdl));
+  log();
+  log(`baseline: raw mysql2 INSERTs into ${rawDb}.failures (same columns and indexes, no foreign key), autocommit`);
+  const rawGenerator = new ReportGenerator(serviceName, `raw-${randomBytes(4).toString('hex')}`);
+  const raw = rawBaseline(rawUri, Math.max(settings.singleConcurrency, settings.batchConcurrency), rawGenerator, serviceId);
+  let rawSent = 0;
+  try {
+    if (settings.singleWarmup) {
+      progress('warm-up: single-row INSERT', await raw.single(settings.singleWarmup, settings.singleConcurrency));
+      rawSent += settings.singleWarmup;
+    }
+    const rawSingle = await raw.single(settings.singleCount, settings.singleConcurrency);
+    rawSent += settings.singleCount;
+    progress(`single-row INSERT ×${settings.singleCount}, c=${settings.singleConcurrency}`, rawSingle);
+    if (settings.batchWarmup) {
+      progress('warm-up: multi-row INSERT', await raw.multiRow(settings.batchWarmup, settings.batchSize, settings.batchConcurrency));
+      rawSent += settings.batchWarmup * settings.batchSize;
+    }
+    const rawMulti = await raw.multiRow(settings.batches, settings.batchSize, settings.batchConcurrency);
+    rawSent += batchRows;
+    progress(`multi-row INSERT ${settings.batches}×${settings.batchSize}, c=${settings.batchConcurrency}`, rawMulti);
+    const rawStored = await raw.count();
+
+    // ---- 3. Results ----------------------------------------------------------------------------
+    const s = { single: summarize(serviceSingle), batch: summarize(serviceBatch), rawSingle: summarize(rawSingle), rawMulti: summarize(rawMulti) };
+    const singleRatio = s.single.rowsPerSecond / s.rawSingle.rowsPerSecond;
+    const batchRatio = s.batch.rowsPerSecond / s.rawMulti.rowsPerSecond;
+    const singlePass = s.single.rowsPerSecond >= TARGET_SINGLE_RATE && s.single.p99 < TARGET_SINGLE_P99_MS;
+    const batchPass = batchRatio >= TARGET_BATCH_RATIO;
+    const row = (scenario: string, summary: PhaseSummary, ratio: string, target: string, result: string) => [
+      scenario,
+      fmtInt(summary.rowsPerSecond),
+      fmtMs(summary.p50),
+      fmtMs(summary.p99),
+      ratio,
+      target,
+      result,
+    ];
+    log();
+    log(
+      renderTable([
+        ['scenario', 'rows/s', 'p50 ms', 'p99 ms', 'vs baseline', 'target', 'result'],
+        row(`service reportFailure (c=${settings.singleConcurrency})`, s.single, `${singleRatio.toFixed(2)}× raw single`, `≥ ${TARGET_SINGLE_RATE}/s and p99 < ${TARGET_SINGLE_P99_MS} ms`, singlePass ? 'PASS' : 'MISS'),
+        row(`service reportFailures ${settings.batchSize}/batch (c=${settings.batchConcurrency})`, s.batch, `${batchRatio.toFixed(2)}× raw multi-row`, `≥ ${TARGET_BATCH_RATIO}× raw multi-row`, batchPass ? 'PASS' : 'MISS'),
+        row(`raw single-row INSERT (c=${settings.singleConcurrency})`, s.rawSingle, 'baseline', '', ''),
+        row(`raw multi-row INSERT ${settings.batchSize}/stmt (c=${settings.batchConcurrency})`, s.rawMulti, 'baseline', '', ''),
+      ]),
+    );
+    log('p50/p99: per request (one report) for single, per batch / statement for the batched rows. PASS/MISS is informational.');
+
+    // ---- 4. Correctness ------------------------------------------------------------------------
+    const stored = await withConnection(appUri, async (query) => {
+      const [failures] = await query<Array<{ n: number | string }>>('SELECT COUNT(*) AS n FROM failures');
+      const [groups] = await query<Array<{ total: number | string | null; n: number | string }>>('SELECT SUM(count) AS total, COUNT(*) AS n FROM failure_groups');
+      return { failures: Number(failures!.n), groupTotal: Number(groups!.total ?? 0), groups: Number(groups!.n) };
+    });
+    const ok = stored.failures === sent && stored.groupTotal === sent && stored.groups === PATTERN_COUNT && rawStored === rawSent;
+    log();
+    log('correctness (service database, warm-ups included):');
+    log(`  reports sent ............... ${sent}`);
+    log(`  SELECT COUNT(*) failures ... ${stored.failures} ${stored.failures === sent ? 'ok' : 'MISMATCH'}`);
+    log(`  SUM(count) failure_groups .. ${stored.groupTotal} ${stored.groupTotal === sent ? 'ok' : 'MISMATCH'}`);
+    log(`  failure_groups rows ........ ${stored.groups} (expected ${PATTERN_COUNT}) ${stored.groups === PATTERN_COUNT ? 'ok' : 'MISMATCH'}`);
+    log(`  raw baseline rows .......... ${rawStored} (expected ${rawSent}) ${rawStored === rawSent ? 'ok' : 'MISMATCH'}`);
+    log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    return ok ? 0 : 1;
+  } finally {
+    await raw.pool.end();
+  }
+}
+
+main()
+  .then(
+    (code) => code,
+    (error: unknown) => {
+      log(`\nbenchmark failed: ${(error as Error).stack ?? String(error)}`);
+      return 1;
+    },
+  )
+  .then(async (code) => {
+    await cleanUp();
+    process.exit(code);
+  });

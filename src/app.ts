@@ -8,13 +8,12 @@ import { expressMiddleware } from '@as-integrations/express5';
 import type { AxiosInstance } from 'axios';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
-import { ApiTokenEntity, AuthService, parseBearer } from './auth';
+import { AuthService, parseBearer } from './auth';
+import { ENTITIES } from './entities';
 import type { Config } from './config';
 import { type GraphQLContext, createLoaders } from './context';
 import {
-  AuditEntryEntity,
   FailureActionService,
-  FailureEntity,
   FailureGroupResolver,
   FailureQueryService,
   FailureResolver,
@@ -22,7 +21,7 @@ import {
   RetryWebhookHandler,
   WebhookRetryRoute,
 } from './failures';
-import { FailureGroupEntity, GroupingService } from './grouping';
+import { GroupingService } from './grouping';
 import { DEFAULT_REDACT_KEYS, IngestionResolver, IngestionService, normalizeRedactKeys } from './ingestion';
 import { redactText, truncateUtf8, TRUNCATED_MARKER } from './ingestion/redaction';
 import { REPORT_LIMITS } from './ingestion/report-limits';
@@ -32,8 +31,8 @@ import { createFormatError, queryLimitRules } from './platform/graphql';
 import { createHttpApp } from './platform/http';
 import { type Logger, createLogger } from './platform/logging/logger';
 import { AppMetrics } from './platform/metrics';
-import { OutboxEntity, OutboxWorker } from './platform/outbox';
-import { RegistryResolver, ServiceEntity, ServiceRegistry } from './registry';
+import { OutboxWorker } from './platform/outbox';
+import { RegistryResolver, ServiceRegistry } from './registry';
 import { buildAppSchema } from './schema';
 
 /** Replaceable parts, for tests: anything not given is built from the config. */
@@ -56,7 +55,6 @@ export interface App {
   stop(): Promise<void>;
 }
 
-const ENTITIES = [ServiceEntity, ApiTokenEntity, FailureEntity, FailureGroupEntity, AuditEntryEntity, OutboxEntity];
 const READINESS_TIMEOUT_MS = 2_000; // 2 seconds
 
 /** Composition root: builds the whole object graph with plain constructors, runs migrations. */

@@ -1,0 +1,8 @@
+import { ApiTokenEntity } from './auth';
+import { AuditEntryEntity, FailureEntity } from './failures';
+import { FailureGroupEntity } from './grouping';
+import { OutboxEntity } from './platform/outbox';
+import { ServiceEntity } from './registry';
+
+/** Every TypeORM entity of the service. */
+export const ENTITIES = [ServiceEntity, ApiTokenEntity, FailureEntity, FailureGroupEntity, AuditEntryEntity, OutboxEntity];

@@ -18,6 +18,7 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import pino from 'pino';
 import { type App, createApp } from '../src/app';
@@ -67,6 +68,19 @@ const settings = {
 const log = (line = ''): void => {
   process.stdout.write(`${line}\n`);
 };
+
+/** Load average and (on Linux) CPU pressure: other work on the machine makes every figure noisy. */
+function machineLoad(): string {
+  const [oneMinute] = os.loadavg();
+  let pressure = '';
+  try {
+    const some = /some avg10=([\d.]+)/.exec(fs.readFileSync('/proc/pressure/cpu', 'utf8'));
+    if (some) pressure = `, CPU pressure avg10 ${some[1]}%`;
+  } catch {
+    // no PSI on this kernel
+  }
+  return `load average (1 min) ${oneMinute!.toFixed(2)}${pressure}`;
+}
 
 /** Databases to drop however the run ends. */
 const databases: string[] = [];
@@ -128,6 +142,8 @@ async function main(): Promise<number> {
     'note: the HTTP client runs in a worker thread of this process, and MariaDB on the same machine: ' +
       `client, service and database share the ${cpus.length} cores, so all figures are lower bounds for a dedicated server.`,
   );
+  const loadBefore = os.loadavg()[0]!;
+  log(`before start: ${machineLoad()}${loadBefore > 0.5 ? ' — the machine is busy with other work: expect noisy figures' : ''}`);
   log();
 
   // ---- 1. The service --------------------------------------------------------------------------
@@ -254,7 +270,7 @@ async function main(): Promise<number> {
     log(`  SUM(count) failure_groups .. ${stored.groupTotal} ${stored.groupTotal === sent ? 'ok' : 'MISMATCH'}`);
     log(`  failure_groups rows ........ ${stored.groups} (expected ${PATTERN_COUNT}) ${stored.groups === PATTERN_COUNT ? 'ok' : 'MISMATCH'}`);
     log(`  raw baseline rows .......... ${rawStored} (expected ${rawSent}) ${rawStored === rawSent ? 'ok' : 'MISMATCH'}`);
-    log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; at the end: ${machineLoad()}`);
     return ok ? 0 : 1;
   } finally {
     await raw.pool.end();

@@ -8,7 +8,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import type { AxiosInstance } from 'axios';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
-import { AuthService, parseBearer } from './auth';
+import { AuthService, type Principal, parseBearer } from './auth';
 import { ENTITIES } from './entities';
 import type { Config } from './config';
 import { type GraphQLContext, createLoaders } from './context';
@@ -28,12 +28,15 @@ import { REPORT_LIMITS } from './ingestion/report-limits';
 import { Dialect, TransactionRunner, createDataSource } from './platform/db';
 import { AppError } from './platform/errors';
 import { createFormatError, queryLimitRules } from './platform/graphql';
-import { createHttpApp } from './platform/http';
+import { createHttpApp, createWsServer } from './platform/http';
+import { PeriodicTask } from './platform/periodic-task';
+import { createEventBus } from './platform/pubsub';
 import { type Logger, createLogger } from './platform/logging/logger';
 import { AppMetrics } from './platform/metrics';
 import { OutboxWorker } from './platform/outbox';
 import { RegistryResolver, ServiceRegistry } from './registry';
 import { buildAppSchema } from './schema';
+import { LIVE_CHANGES_KIND, LiveFeed, LiveResolver, LiveSubscriptions, RETRY_LIVE_KIND, SubscriptionRetryRoute } from './subscriptions';
 
 /** Replaceable parts, for tests: anything not given is built from the config. */
 export interface AppOverrides {
@@ -56,6 +59,9 @@ export interface App {
 }
 
 const READINESS_TIMEOUT_MS = 2_000; // 2 seconds
+const OUTBOX_RETENTION_MS = 60 * 60_000; // delivered outbox rows are kept an hour for inspection
+const WS_MAX_BUFFERED_BYTES = 4 * 1024 * 1024; // unsent bytes per socket before it counts as too slow
+const LIVE_KINDS = [LIVE_CHANGES_KIND, RETRY_LIVE_KIND];
 
 /** Composition root: builds the whole object graph with plain constructors, runs migrations. */
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
@@ -91,9 +97,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const auth = new AuthService({ dataSource, adminToken: config.adminToken });
   const registry = new ServiceRegistry(dataSource, transactions, auth);
   const grouping = new GroupingService(dialect);
-  const ingestion = new IngestionService({ dataSource, dialect, transactions, registry, grouping, metrics, redaction, now: overrides.now });
+  const bus = createEventBus(config.redisUrl, logger);
+  const liveFeed = new LiveFeed({ dataSource, registry, outbox, bus, metrics, logger, coalesceMs: config.live.coalesceMs });
+  outbox.register(liveFeed);
+  // Live rows that waited out a Redis outage are due again the moment it is back.
+  bus.onRecovered(() => void outbox!.makeDue(LIVE_KINDS).then(() => outbox!.nudge()));
+  const liveSubscriptions = new LiveSubscriptions({ bus, metrics, bufferLimit: config.live.bufferLimit });
+  const ingestion = new IngestionService({ dataSource, dialect, transactions, registry, grouping, metrics, redaction, changes: liveFeed, now: overrides.now });
   const queries = new FailureQueryService(dataSource, dialect, registry, config.graphql.maxPageSize);
-  const dispatcher = new RetryDispatcher([new WebhookRetryRoute(outbox)]);
+  const liveRetries = new SubscriptionRetryRoute({ bus, outbox, dataSource, registry });
+  outbox.register(liveRetries);
+  const dispatcher = new RetryDispatcher([liveRetries, new WebhookRetryRoute(outbox)]);
   const actions = new FailureActionService({
     transactions,
     dialect,
@@ -101,6 +115,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     registry,
     dispatcher,
     outbox,
+    changes: liveFeed,
     now: overrides.now,
     sanitizeMessage: (message) => truncateUtf8(redactText(message, redaction).value, REPORT_LIMITS.messageBytes, TRUNCATED_MARKER).text,
   });
@@ -119,28 +134,42 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     [IngestionResolver, new IngestionResolver(ingestion)],
     [FailureResolver, new FailureResolver(queries, actions)],
     [FailureGroupResolver, new FailureGroupResolver(queries, actions)],
+    [LiveResolver, new LiveResolver()],
   ] as const;
   const schema = buildAppSchema(new Map<unknown, unknown>(resolvers));
 
+  const limitRules = queryLimitRules({
+    maxDepth: config.graphql.maxDepth,
+    maxAliases: config.graphql.maxAliases,
+    maxCost: config.graphql.maxCost,
+    defaultListSize: config.graphql.maxPageSize,
+  });
   const httpServer = http.createServer();
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: config.graphql.introspection,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
-    validationRules: queryLimitRules({
-      maxDepth: config.graphql.maxDepth,
-      maxAliases: config.graphql.maxAliases,
-      maxCost: config.graphql.maxCost,
-      defaultListSize: config.graphql.maxPageSize,
-    }),
+    validationRules: limitRules,
     formatError: createFormatError({
       exposeInternal: config.nodeEnv === 'development',
       onInternal: (error) => logger.error({ err: error }, 'internal error in GraphQL operation'),
     }),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 10_000 })],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 10_000 }),
+      // Apollo's recipe: stopping the server also closes the WebSocket server and its sockets.
+      { serverWillStart: async () => ({ drainServer: async () => void (await ws.dispose()) }) },
+    ],
   });
   await apollo.start();
+
+  const retryTimeouts = new PeriodicTask(
+    'retry-timeouts',
+    Math.min(config.retryTimeoutSeconds * 250, 5_000), // a quarter of the timeout, at most 5 s
+    () => actions.expireRetries(config.retryTimeoutSeconds),
+    logger,
+  );
+  const outboxPurge = new PeriodicTask('outbox-purge', 60_000, () => outbox!.purgeDone(OUTBOX_RETENTION_MS), logger);
 
   const contextFor = async (authorization: string | undefined): Promise<GraphQLContext> => {
     try {
@@ -160,11 +189,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         dataSource.query('SELECT 1'),
         new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), READINESS_TIMEOUT_MS).unref()),
       ]);
-      return { ready: true, checks: { database: 'ok' } };
     } catch (error) {
-      return { ready: false, checks: { database: `unreachable: ${(error as Error).message}` } };
+      return { ready: false, checks: { database: `unreachable: ${(error as Error).message}`, live: liveCheck() } };
     }
+    // Live events are a convenience: without Redis the service still stores every report.
+    return { ready: true, checks: { database: 'ok', live: liveCheck() } };
   };
+  const liveCheck = () => (bus.mode === 'memory' ? 'ok (in-process)' : bus.healthy() ? 'ok (redis)' : 'degraded: redis unreachable, events wait in the outbox');
 
   const express = createHttpApp({
     logger,
@@ -174,6 +205,37 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     ready,
   });
   httpServer.on('request', express);
+
+  const formatError = createFormatError({ exposeInternal: config.nodeEnv === 'development', onInternal: (error) => logger.error({ err: error }, 'internal error in subscription') });
+  const ws = createWsServer<Principal, GraphQLContext>({
+    httpServer,
+    path: '/graphql',
+    schema,
+    validationRules: limitRules,
+    limits: {
+      maxPayloadBytes: config.live.maxMessageBytes,
+      keepAliveMs: config.live.keepAliveMs,
+      maxSubscriptionsPerConnection: config.live.maxSubscriptionsPerConnection,
+      maxConnectionsPerToken: config.live.maxConnectionsPerToken,
+      maxBufferedBytes: WS_MAX_BUFFERED_BYTES,
+    },
+    authenticate: async (authorization) => {
+      const principal = await auth.authenticate(parseBearer(authorization));
+      return principal ? { principal, tokenKey: principal.tokenId ?? 'bootstrap-admin' } : null;
+    },
+    context: (principal, closeAsSlow) => ({
+      principal,
+      loaders: createLoaders(registry, queries),
+      requestId: randomUUID(),
+      live: { subscriptions: liveSubscriptions, registry, closeAsSlow },
+    }),
+    formatError: (error) => {
+      const formatted = formatError(error, error);
+      return new GraphQLError(formatted.message, { extensions: formatted.extensions, path: error.path, nodes: error.nodes });
+    },
+    metrics,
+    logger,
+  });
 
   let stopping: Promise<void> | undefined;
   return {
@@ -189,6 +251,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         httpServer.listen(port, host, () => resolve());
       });
       outbox!.start();
+      retryTimeouts.start();
+      outboxPurge.start();
       const bound = (httpServer.address() as AddressInfo).port;
       logger.info({ port: bound, database: config.database.type }, 'failure desk listening');
       return bound;
@@ -197,7 +261,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       stopping ??= (async () => {
         await apollo.stop(); // drains requests in flight, then closes the listener
         httpServer.closeAllConnections?.();
+        await retryTimeouts.stop();
+        await outboxPurge.stop();
         await outbox!.stop();
+        await liveFeed.stop().catch(() => undefined);
+        await bus.close();
         await dataSource.destroy();
       })();
       return stopping;

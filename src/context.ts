@@ -4,6 +4,7 @@ import type { AuditEntryEntity } from './failures/audit-entry.entity';
 import type { FailureQueryService } from './failures/failure-query.service';
 import type { FailureGroupEntity } from './grouping/failure-group.entity';
 import type { ServiceEntity, ServiceRegistry } from './registry';
+import type { LiveSubscriptions } from './subscriptions/live-subscriptions';
 
 /** Per-request batch loaders: nested fields cost one query per kind, not one per row. */
 export interface Loaders {
@@ -12,10 +13,19 @@ export interface Loaders {
   history: DataLoader<string, AuditEntryEntity[]>;
 }
 
+/** What subscription resolvers need; present on WebSocket connections only. */
+export interface LiveContext {
+  subscriptions: LiveSubscriptions;
+  registry: ServiceRegistry;
+  /** Closes the connection because it cannot keep up. */
+  closeAsSlow: () => void;
+}
+
 export interface GraphQLContext {
   principal: Principal | null;
   loaders: Loaders;
   requestId: string;
+  live?: LiveContext;
 }
 
 /**

@@ -4,9 +4,10 @@ import { FailureGroupResolver, FailureResolver } from './failures';
 import { IngestionResolver } from './ingestion';
 import { buildGraphQLSchema } from './platform/graphql';
 import { RegistryResolver } from './registry';
+import { LiveResolver } from './subscriptions/live.resolver';
 
 /** Every resolver class of the public schema. */
-export const RESOLVER_CLASSES = [RegistryResolver, IngestionResolver, FailureResolver, FailureGroupResolver] as const;
+export const RESOLVER_CLASSES = [RegistryResolver, IngestionResolver, FailureResolver, FailureGroupResolver, LiveResolver] as const;
 
 /**
  * The public schema. `instances` maps each resolver class to its instance; the schema can be

@@ -33,6 +33,20 @@ export interface Config {
   };
   /** Timeout for one retry webhook call, in milliseconds. */
   readonly retryWebhookTimeoutMs: number;
+  /** A RETRYING failure without completeRetry for this long goes back to FAILED. */
+  readonly retryTimeoutSeconds: number;
+  readonly live: {
+    /** At most one failureGroupUpdated event per group per this many milliseconds. */
+    readonly coalesceMs: number;
+    /** Undelivered events one subscription may hold before its socket is closed as too slow. */
+    readonly bufferLimit: number;
+    readonly maxSubscriptionsPerConnection: number;
+    readonly maxConnectionsPerToken: number;
+    /** Largest WebSocket message accepted, in bytes. */
+    readonly maxMessageBytes: number;
+    /** Ping interval; a socket that misses a pong for as long is dropped. */
+    readonly keepAliveMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -107,6 +121,15 @@ export function loadConfig(env: Env = process.env): Config {
       maxAttempts: int('OUTBOX_MAX_ATTEMPTS', 12, 1, 100),
     },
     retryWebhookTimeoutMs: int('RETRY_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+    retryTimeoutSeconds: int('RETRY_TIMEOUT_SECONDS', 300, 1, 7 * 24 * 3600),
+    live: {
+      coalesceMs: int('LIVE_COALESCE_MS', 250, 0, 60_000),
+      bufferLimit: int('LIVE_BUFFER_LIMIT', 1_000, 1, 1_000_000),
+      maxSubscriptionsPerConnection: int('WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 10_000),
+      maxConnectionsPerToken: int('WS_MAX_CONNECTIONS_PER_TOKEN', 100, 1, 1_000_000),
+      maxMessageBytes: int('WS_MAX_MESSAGE_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+      keepAliveMs: int('WS_KEEPALIVE_MS', 12_000, 1_000, 600_000),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);

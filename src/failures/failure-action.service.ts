@@ -8,6 +8,7 @@ import { BadUserInputError, ForbiddenError, NotFoundError } from '../platform/er
 import type { OutboxWorker } from '../platform/outbox';
 import type { ServiceRegistry } from '../registry';
 import type { AuditSubjectType } from './audit-entry.entity';
+import type { ChangeLog } from './change-log';
 import { FailureEntity } from './failure.entity';
 import { FailureStatus, assertFailureTransition, isOpenFailureStatus } from './failure.state';
 import type { RetryDispatcher, RetryRequest } from './retry-dispatcher';
@@ -18,6 +19,7 @@ export const FailureAction = {
   RETRY_SUCCEEDED: 'RETRY_SUCCEEDED',
   RETRY_FAILED: 'RETRY_FAILED',
   RETRY_UNDELIVERABLE: 'RETRY_UNDELIVERABLE',
+  RETRY_TIMED_OUT: 'RETRY_TIMED_OUT',
   DISCARDED: 'DISCARDED',
   RESOLVED: 'RESOLVED',
 } as const;
@@ -33,6 +35,7 @@ export interface FailureActionServiceOptions {
   registry: ServiceRegistry;
   dispatcher: RetryDispatcher;
   outbox: OutboxWorker;
+  changes: ChangeLog;
   /** Makes a reported error message safe to store (redaction and size bound). */
   sanitizeMessage: (message: string) => string;
   now?: () => Date;
@@ -59,7 +62,7 @@ export class FailureActionService {
   async retry(principal: Principal, failureId: string, note?: string | null): Promise<FailureEntity> {
     const failure = await this.actOnOne(failureId, async (manager, current) => {
       const service = await this.options.registry.getById(current.serviceId);
-      this.options.dispatcher.assertDeliverable(service);
+      await this.options.dispatcher.assertDeliverable(service);
       await this.move(manager, current, { to: FailureStatus.RETRYING, action: FailureAction.RETRY_REQUESTED, note: optionalNote(note) }, principal.actor);
       await this.requestRetry(manager, current);
     });
@@ -101,7 +104,7 @@ export class FailureActionService {
   retryGroup(principal: Principal, groupId: string, note?: string | null): Promise<{ group: FailureGroupEntity; affected: number }> {
     return this.actOnGroup(principal, groupId, [FailureStatus.FAILED], FailureAction.RETRY_REQUESTED, optionalNote(note), async (manager, failure, group) => {
       if (failure === null) {
-        this.options.dispatcher.assertDeliverable(await this.options.registry.getById(group.serviceId));
+        await this.options.dispatcher.assertDeliverable(await this.options.registry.getById(group.serviceId));
         return;
       }
       await this.move(manager, failure, { to: FailureStatus.RETRYING, action: FailureAction.RETRY_REQUESTED, note: optionalNote(note) }, principal.actor);
@@ -130,13 +133,39 @@ export class FailureActionService {
     await this.move(manager, failure, { to: FailureStatus.FAILED, action: FailureAction.RETRY_UNDELIVERABLE, note: reason.slice(0, NOTE_MAX_CHARS) }, SYSTEM_ACTOR);
   }
 
-  private async actOnOne(failureId: string, act: (manager: EntityManager, failure: FailureEntity) => Promise<void>): Promise<FailureEntity> {
+  /**
+   * Retries whose service never answered with completeRetry within `timeoutSeconds` go back to
+   * FAILED, with an audit entry saying so. Claims rows with SKIP LOCKED, so instances share it.
+   * Returns how many it expired.
+   */
+  async expireRetries(timeoutSeconds: number, limit = 100): Promise<number> {
+    const cutoff = new Date(this.now().getTime() - timeoutSeconds * 1000);
     return this.options.transactions.run(async (manager) => {
-      const failure = await this.lockFailure(manager, failureId);
-      if (!failure) throw new NotFoundError('Failure', failureId);
-      await act(manager, failure);
-      return failure;
+      const qb = manager
+        .getRepository(FailureEntity)
+        .createQueryBuilder('f')
+        .where('f.status = :status', { status: FailureStatus.RETRYING })
+        .andWhere('f.updated_at < :cutoff', { cutoff: toDbTimestamp(cutoff) })
+        .orderBy('f.updated_at', 'ASC')
+        .limit(limit);
+      const expired = await this.options.dialect.forUpdate(qb, true).getMany();
+      const note = `no completeRetry within ${timeoutSeconds} s`;
+      for (const failure of expired) {
+        await this.move(manager, failure, { to: FailureStatus.FAILED, action: FailureAction.RETRY_TIMED_OUT, note }, SYSTEM_ACTOR);
+      }
+      return expired.length;
     });
+  }
+
+  private async actOnOne(failureId: string, act: (manager: EntityManager, failure: FailureEntity) => Promise<void>): Promise<FailureEntity> {
+    const failure = await this.options.transactions.run(async (manager) => {
+      const current = await this.lockFailure(manager, failureId);
+      if (!current) throw new NotFoundError('Failure', failureId);
+      await act(manager, current);
+      return current;
+    });
+    this.options.changes.committed();
+    return failure;
   }
 
   /**
@@ -168,6 +197,7 @@ export class FailureActionService {
       return { groupId, affected: failures.length };
     });
     this.options.outbox.nudge();
+    this.options.changes.committed();
     const group = await this.options.transactions.run((manager) => manager.getRepository(FailureGroupEntity).findOneByOrFail({ id: result.groupId }));
     return { group, affected: result.affected };
   }
@@ -190,7 +220,10 @@ export class FailureActionService {
       toDbTimestamp(at),
       failure.id,
     ]);
-    if (wasOpen && !isOpenFailureStatus(move.to)) await this.options.grouping.failuresClosed(manager, failure.groupId, 1, at);
+    if (wasOpen && !isOpenFailureStatus(move.to)) {
+      await this.options.grouping.failuresClosed(manager, failure.groupId, 1, at);
+      await this.options.changes.record(manager, { groupIds: [failure.groupId] });
+    }
     await this.audit(manager, 'FAILURE', failure.id, move.action, actor, move.note);
   }
 

@@ -20,6 +20,9 @@ import {
   PageArgs,
 } from './failure.types';
 
+/** Live events carry their relations, current as of the event, so resolving them costs no query. */
+type Embedded = { embedded?: { service?: ServiceEntity; group?: FailureGroupEntity } };
+
 @Resolver(() => Failure)
 export class FailureResolver {
   constructor(
@@ -69,13 +72,13 @@ export class FailureResolver {
   }
 
   @FieldResolver(() => Service)
-  async service(@Root() failure: FailureEntity, @Ctx() ctx: GraphQLContext): Promise<ServiceEntity> {
-    return (await ctx.loaders.service.load(failure.serviceId))!;
+  async service(@Root() failure: FailureEntity & Embedded, @Ctx() ctx: GraphQLContext): Promise<ServiceEntity> {
+    return failure.embedded?.service ?? (await ctx.loaders.service.load(failure.serviceId))!;
   }
 
   @FieldResolver(() => FailureGroup)
-  async group(@Root() failure: FailureEntity, @Ctx() ctx: GraphQLContext): Promise<FailureGroupEntity> {
-    return (await ctx.loaders.group.load(failure.groupId))!;
+  async group(@Root() failure: FailureEntity & Embedded, @Ctx() ctx: GraphQLContext): Promise<FailureGroupEntity> {
+    return failure.embedded?.group ?? (await ctx.loaders.group.load(failure.groupId))!;
   }
 
   @FieldResolver(() => [HistoryEntry])
@@ -138,7 +141,7 @@ export class FailureGroupResolver {
   }
 
   @FieldResolver(() => Service)
-  async service(@Root() group: FailureGroupEntity, @Ctx() ctx: GraphQLContext): Promise<ServiceEntity> {
-    return (await ctx.loaders.service.load(group.serviceId))!;
+  async service(@Root() group: FailureGroupEntity & Embedded, @Ctx() ctx: GraphQLContext): Promise<ServiceEntity> {
+    return group.embedded?.service ?? (await ctx.loaders.service.load(group.serviceId))!;
   }
 }

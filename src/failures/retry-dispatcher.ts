@@ -16,7 +16,7 @@ export interface RetryRequest {
  */
 export interface RetryRoute {
   readonly name: string;
-  canDeliver(service: ServiceEntity): boolean;
+  canDeliver(service: ServiceEntity): boolean | Promise<boolean>;
   /** Records the request inside the action's transaction (normally as an outbox row). */
   enqueue(manager: EntityManager, service: ServiceEntity, request: RetryRequest): Promise<void>;
 }
@@ -31,14 +31,18 @@ export class NoRetryRouteError extends ConflictError {
 export class RetryDispatcher {
   constructor(private readonly routes: readonly RetryRoute[]) {}
 
-  assertDeliverable(service: ServiceEntity): void {
-    if (!this.routes.some((route) => route.canDeliver(service))) throw new NoRetryRouteError(service.name);
+  async assertDeliverable(service: ServiceEntity): Promise<void> {
+    await this.routeFor(service);
   }
 
   async dispatch(manager: EntityManager, service: ServiceEntity, request: RetryRequest): Promise<string> {
-    const route = this.routes.find((r) => r.canDeliver(service));
-    if (!route) throw new NoRetryRouteError(service.name);
+    const route = await this.routeFor(service);
     await route.enqueue(manager, service, request);
     return route.name;
+  }
+
+  private async routeFor(service: ServiceEntity): Promise<RetryRoute> {
+    for (const route of this.routes) if (await route.canDeliver(service)) return route;
+    throw new NoRetryRouteError(service.name);
   }
 }

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { In } from 'typeorm';
 import { type Principal, requireServiceAccess } from '../auth';
+import type { ChangeLog } from '../failures/change-log';
 import { FailureEntity } from '../failures/failure.entity';
 import { FailureStatus } from '../failures/failure.state';
 import type { GroupIncrement, GroupingService } from '../grouping/grouping.service';
@@ -29,6 +30,7 @@ export interface IngestionServiceOptions {
   grouping: GroupingService;
   metrics: AppMetrics;
   redaction: RedactionOptions;
+  changes: ChangeLog;
   now?: () => Date;
 }
 
@@ -82,6 +84,7 @@ export class IngestionService {
     const candidates = [...firstByKey.values()];
 
     const { stored, existing } = await this.options.transactions.run((manager) => this.write(manager, candidates, receivedAt));
+    if (stored.length > 0) this.options.changes.committed();
     const byKey = new Map<string, FailureEntity>();
     for (const failure of [...stored, ...existing]) byKey.set(dedupKey(failure.serviceId, failure.idempotencyKey), failure);
     return {
@@ -116,7 +119,11 @@ export class IngestionService {
     const storedReports = candidates.filter((c) => storedIds.has(c.id));
     const existingIds = present.filter((row) => !ourIds.has(row.id)).map((row) => row.id);
 
-    await this.options.grouping.recordFailures(manager, this.increments(storedReports, groupIds));
+    const increments = this.increments(storedReports, groupIds);
+    await this.options.grouping.recordFailures(manager, increments);
+    if (storedReports.length > 0) {
+      await this.options.changes.record(manager, { reportedFailureIds: storedReports.map((r) => r.id), groupIds: increments.map((i) => i.groupId) });
+    }
     const existing = existingIds.length ? await manager.getRepository(FailureEntity).findBy({ id: In(existingIds) }) : [];
     return { stored: storedReports.map((r) => toEntity(r, groupIds.get(r.fingerprint)!, receivedAt)), existing };
   }

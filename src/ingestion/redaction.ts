@@ -28,15 +28,15 @@ export interface RedactionResult<T> {
 
 const KEY_SEPARATORS = /[-_\s]+/g;
 /** Credentials in a URL's user-info part; group 1 keeps `scheme://user:`, group 2 is the password. */
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/?#]*:)([^\s@/?#]+)(?=@)/gi;
+const URL_CREDENTIALS = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:@/?#]*:)([^\s@/?#]+)(?=@)/gi;
 /** `?name=value` / `&name=value` query parameters; only sensitive names are redacted. */
-const URL_QUERY_PARAM = /([?&])([^=&#\s]+)=([^&#\s]+)/g;
+const URL_QUERY_PARAM = /([?&])([^=&#\s]{1,64})=([^&#\s]+)/g;
 const BEARER_TOKEN = /\b(Bearer\s+)([A-Za-z0-9\-._~+/]+=*)/gi;
 const BASIC_CREDENTIALS = /\b(Basic\s+)([A-Za-z0-9+/]+={0,2})/gi;
 /** A plain (optionally capitalised) word after "Bearer", as in "missing bearer token", is not a token. */
 const PLAIN_WORD = /^[A-Za-z][a-z]*$/;
 const PRINTABLE_USER_PASS = /^[^\x00-\x1f\x7f\uFFFD:]*:[^\x00-\x1f\x7f\uFFFD]*$/;
-const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
+const JWT = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
 /** 13–19 digits with optional single spaces/dashes, not part of a longer word, hyphenated id or decimal number. */
 const CARD_CANDIDATE = /(?<![\w-])(?<!\d\.)\d(?:[ -]?\d){12,18}(?![\w-]|\.\d)/g;
 const CARD_SEPARATORS = /[ -]/g;
@@ -52,9 +52,11 @@ const CARD_NETWORKS: ReadonlyArray<readonly [number, number, number, number]> = 
 /** `key=value`, `key: value`, `"key":"value"` (also `--key=value`) in free text: key and separator; the value is parsed separately. */
 const KEY_AND_SEPARATOR = /(?<![\w.])(["']?)([A-Za-z][\w.-]{0,63})\1([ \t]*[:=][ \t]*)/g;
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Bounds the scan of a quoted value; an unterminated quote is redacted up to the line end or this length. */
+const MAX_QUOTED_SECRET = 4096;
 /** The value after a sensitive key: quoted (groups 1–2) or bare with an optional auth scheme (groups 3–4). */
 const PAIR_VALUE = new RegExp(
-  String.raw`(["'])((?:\\.|(?!\1)[^\\\n])*)\1|((?:Bearer|Basic|Digest|Token)\s+)?` +
+  String.raw`(["'])((?:\\.|(?!\1)[^\\\n]){0,${MAX_QUOTED_SECRET}})\1?|((?:Bearer|Basic|Digest|Token)\s+)?` +
     String.raw`(${escapeRegExp(REDACTED)}|[^\s,;&'"(){}\[\]<>][^\s,;&'"(){}<>]*)`,
   'iy',
 );

@@ -24,6 +24,15 @@ export function buildGraphQLSchema(options: SchemaOptions): GraphQLSchema {
     authChecker: options.authChecker as AuthChecker,
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     validate: false,
+    // Every subscription brings its own `subscribe` (the live feeds); topic-based ones are not used.
+    pubSub: {
+      publish: () => {
+        throw new Error('type-graphql topics are not used: publish through the live feed');
+      },
+      subscribe: () => {
+        throw new Error('type-graphql topics are not used: give the subscription a subscribe function');
+      },
+    },
   });
 }
 

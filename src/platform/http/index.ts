@@ -1,1 +1,2 @@
 export * from './http-app';
+export * from './ws-server';

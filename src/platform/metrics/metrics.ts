@@ -29,6 +29,38 @@ export class AppMetrics {
     registers: [this.registry],
   });
 
+  readonly wsConnections = new Gauge({
+    name: 'failuredesk_ws_connections',
+    help: 'Open GraphQL WebSocket connections.',
+    registers: [this.registry],
+  });
+
+  readonly activeSubscriptions = new Gauge({
+    name: 'failuredesk_active_subscriptions',
+    help: 'Active GraphQL subscriptions, by field.',
+    labelNames: ['field'] as const,
+    registers: [this.registry],
+  });
+
+  readonly liveEventsPublished = new Counter({
+    name: 'failuredesk_live_events_published_total',
+    help: 'Live events published to the event bus, by topic.',
+    labelNames: ['topic'] as const,
+    registers: [this.registry],
+  });
+
+  readonly liveEventsDelivered = new Counter({
+    name: 'failuredesk_live_events_delivered_total',
+    help: 'Subscription results sent to sockets.',
+    registers: [this.registry],
+  });
+
+  readonly slowConsumersDropped = new Counter({
+    name: 'failuredesk_slow_consumers_dropped_total',
+    help: 'Sockets closed because they fell too far behind.',
+    registers: [this.registry],
+  });
+
   constructor(options: { outboxDepth?: () => Promise<number>; defaultMetrics?: boolean } = {}) {
     const depth = options.outboxDepth;
     new Gauge({

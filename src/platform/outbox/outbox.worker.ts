@@ -91,6 +91,25 @@ export class OutboxWorker {
     await this.running;
   }
 
+  /** Makes every pending row of these kinds due now (after the outage that delayed them ended). */
+  async makeDue(kinds: readonly string[]): Promise<void> {
+    if (kinds.length === 0) return;
+    await this.write(`UPDATE outbox SET available_at = ? WHERE status = 'PENDING' AND kind IN (${kinds.map(() => '?').join(', ')})`, [toDbTimestamp(this.now()), ...kinds]);
+  }
+
+  /** Deletes delivered rows older than `olderThanMs`, a bounded batch at a time (no long locks). */
+  async purgeDone(olderThanMs: number, batch = 1_000): Promise<number> {
+    const cutoff = toDbTimestamp(new Date(this.now().getTime() - olderThanMs));
+    let purged = 0;
+    for (;;) {
+      const rows: Array<{ id: number }> = await this.options.dataSource.query("SELECT id FROM outbox WHERE status = 'DONE' AND updated_at < ? ORDER BY id LIMIT ?", [cutoff, batch]);
+      if (rows.length === 0) return purged;
+      await this.write(`DELETE FROM outbox WHERE id IN (${rows.map(() => '?').join(', ')})`, rows.map((r) => r.id));
+      purged += rows.length;
+      if (rows.length < batch) return purged;
+    }
+  }
+
   /** Rows still to deliver (PENDING). */
   async depth(): Promise<number> {
     const rows: Array<{ n: number | string }> = await this.options.dataSource.query("SELECT COUNT(*) AS n FROM outbox WHERE status = 'PENDING'");
@@ -100,7 +119,15 @@ export class OutboxWorker {
   /** Claims and delivers one batch; returns how many rows it delivered or rescheduled. */
   async runOnce(): Promise<number> {
     const rows = await this.claim();
-    await Promise.all(rows.map((row) => this.deliver(row)));
+    const delivered = (await Promise.all(rows.map(async (row) => ((await this.deliver(row)) ? row : undefined)))).filter((r) => r !== undefined);
+    if (delivered.length > 0) {
+      // One statement for the whole batch: a crash before it only means these are delivered again.
+      await this.write(`UPDATE outbox SET status = 'DONE', attempts = attempts + 1, locked_until = NULL, last_error = NULL, updated_at = ? WHERE id IN (${delivered.map(() => '?').join(', ')})`, [
+        toDbTimestamp(this.now()),
+        ...delivered.map((r) => r.id),
+      ]);
+      for (const row of delivered) this.options.metrics?.delivered(row.kind);
+    }
     return rows.length;
   }
 
@@ -157,19 +184,15 @@ export class OutboxWorker {
     });
   }
 
-  private async deliver(row: OutboxEntity): Promise<void> {
+  /** True when delivered; failures are recorded here (rescheduled or given up). */
+  private async deliver(row: OutboxEntity): Promise<boolean> {
     const handler = this.handlers.get(row.kind);
     const attempt = row.attempts + 1;
     const payload = JSON.parse(row.payload) as never;
     try {
       if (!handler) throw new DeliveryError(`No handler for outbox kind "${row.kind}"`, false);
       await handler.handle(payload, attempt);
-      await this.write("UPDATE outbox SET status = 'DONE', attempts = ?, locked_until = NULL, last_error = NULL, updated_at = ? WHERE id = ?", [
-        attempt,
-        toDbTimestamp(this.now()),
-        row.id,
-      ]);
-      this.options.metrics?.delivered(row.kind);
+      return true;
     } catch (raw) {
       const error = raw instanceof Error ? raw : new Error(String(raw));
       const retryable = !(error instanceof DeliveryError) || error.retryable;
@@ -186,7 +209,7 @@ export class OutboxWorker {
           ]);
           await handler?.onDead?.(payload, error, manager);
         });
-        return;
+        return false;
       }
       const delay = Math.max(backoffDelayMs(attempt, this.options.random), error instanceof DeliveryError ? (error.retryAfterMs ?? 0) : 0);
       await this.write('UPDATE outbox SET attempts = ?, available_at = ?, locked_until = NULL, last_error = ?, updated_at = ? WHERE id = ?', [
@@ -196,6 +219,7 @@ export class OutboxWorker {
         toDbTimestamp(this.now()),
         row.id,
       ]);
+      return false;
     }
   }
 }

@@ -290,6 +290,21 @@ describe('redactText', () => {
     expect(redactText(`password=${REDACTED} secret="" Bearer ${REDACTED}`, defaults).redacted).toBe(0);
   });
 
+  it('redacts an unterminated quoted value up to the end of the line', () => {
+    expect(redactText("password='hunter2 and more\nnext line", defaults).value).toBe(`password='${REDACTED}\nnext line`);
+  });
+
+  it.each(['eyJ-', '?', 'a-', 'a://', "password='a ", 'Bearer ', '4111 '])(
+    'scans a long run of %p without catastrophic backtracking',
+    (unit) => {
+      const text = unit.repeat(Math.ceil(200_000 / unit.length));
+      const started = Date.now();
+      redactText(text, defaults);
+      redactJson({ text }, defaults);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    },
+  );
+
   it('uses a custom key list instead of the default one', () => {
     expect(redactText('password=a tenant=b', { keys: ['TENANT'] }).value).toBe(`password=a tenant=${REDACTED}`);
   });

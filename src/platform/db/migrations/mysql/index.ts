@@ -1,4 +1,5 @@
 import { InitialSchema1764300000000 } from './1764300000000-initial-schema';
+import { RetryTimeouts1764400000000 } from './1764400000000-retry-timeouts';
 
 /** MySQL / MariaDB migrations, oldest first. */
-export const mysqlMigrations = [InitialSchema1764300000000];
+export const mysqlMigrations = [InitialSchema1764300000000, RetryTimeouts1764400000000];

@@ -1,0 +1,22 @@
+import type { EntityManager } from 'typeorm';
+
+/** What a write transaction changed, for whoever follows changes (the live feeds). */
+export interface Change {
+  /** Failures stored for the first time. */
+  reportedFailureIds?: string[];
+  /** Groups whose counters or status changed. */
+  groupIds?: string[];
+}
+
+/**
+ * Records changes inside the transaction that makes them, so followers learn of a change if
+ * and only if it committed (the implementation writes an outbox row).
+ */
+export interface ChangeLog {
+  record(manager: EntityManager, change: Change): Promise<void>;
+  /** Called after the commit: the change may be acted on now. */
+  committed(): void;
+}
+
+/** For compositions without followers (and unit tests). */
+export const IGNORE_CHANGES: ChangeLog = { record: async () => undefined, committed: () => undefined };

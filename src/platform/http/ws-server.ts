@@ -1,0 +1,207 @@
+import type http from 'node:http';
+import {
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  GraphQLError,
+  type GraphQLSchema,
+  createSourceEventStream,
+  execute,
+  parse,
+  print,
+  validate,
+  specifiedRules,
+  type ValidationRule,
+} from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { AppMetrics } from '../metrics';
+
+/** Close code for a socket that fell too far behind (application range 4000–4999). */
+export const SLOW_CONSUMER_CLOSE_CODE = 4008;
+/** Close code for a token over its connection limit. */
+export const TOO_MANY_CONNECTIONS_CLOSE_CODE = 4029;
+
+export interface WsLimits {
+  maxPayloadBytes: number;
+  keepAliveMs: number;
+  maxSubscriptionsPerConnection: number;
+  maxConnectionsPerToken: number;
+  /** Bytes a socket may have queued unsent before it is closed as too slow. */
+  maxBufferedBytes: number;
+}
+
+export interface WsServerOptions<P, C> {
+  httpServer: http.Server;
+  path: string;
+  schema: GraphQLSchema;
+  limits: WsLimits;
+  validationRules: readonly ValidationRule[];
+  /** The principal for `connectionParams.authorization`; null or a throw refuses the socket (4403). */
+  authenticate(authorization: string | undefined): Promise<{ principal: P; tokenKey: string } | null>;
+  /** The GraphQL context of one operation on an authenticated socket. */
+  context(principal: P, closeAsSlow: () => void): C;
+  formatError(error: GraphQLError): GraphQLError;
+  metrics: AppMetrics;
+  logger: Logger;
+}
+
+type SocketExtra = { socket: WebSocket; [key: string]: unknown };
+
+/**
+ * GraphQL over WebSocket (graphql-transport-ws) on the HTTP server's /graphql, per Apollo's
+ * recipe. Adds what a public feed needs: auth at connection, per-connection and per-token
+ * caps, a small message size, keep-alive pings, closing sockets that stop reading, and one
+ * execution per event per distinct operation, shared by every socket that runs it.
+ */
+export function createWsServer<P, C>(options: WsServerOptions<P, C>): { dispose(): void | Promise<void> } {
+  const { limits, metrics } = options;
+  const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: limits.maxPayloadBytes });
+  const connectionsPerToken = new Map<string, number>();
+  const principals = new WeakMap<WebSocket, P>();
+  const subscriptions = new WeakMap<WebSocket, number>();
+
+  // Registered before graphql-ws's own listener, so every send of this socket passes through here.
+  wss.on('connection', (socket) => {
+    metrics.wsConnections.inc();
+    socket.once('close', () => metrics.wsConnections.dec());
+    const send = socket.send.bind(socket) as (data: string, cb?: (err?: Error) => void) => void;
+    (socket as unknown as { send: typeof send }).send = (data, cb) => {
+      if (socket.bufferedAmount > limits.maxBufferedBytes) {
+        closeAsSlow(socket);
+        cb?.();
+        return;
+      }
+      if (typeof data === 'string' && data.includes('"type":"next"')) metrics.liveEventsDelivered.inc();
+      send(data, cb);
+    };
+  });
+
+  const closeAsSlow = (socket: WebSocket) => {
+    if (socket.readyState !== socket.OPEN) return;
+    metrics.slowConsumersDropped.inc();
+    options.logger.warn('closing a WebSocket that fell too far behind');
+    socket.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer: too many undelivered events');
+  };
+
+  const cached = new SharedExecution();
+  const server = useServer<Record<string, unknown> | undefined, SocketExtra>(
+    {
+      schema: options.schema,
+      connectionInitWaitTimeout: 3_000, // 3 seconds to send connection_init
+      onConnect: async (ctx) => {
+        const authorization = typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : undefined;
+        let identity: { principal: P; tokenKey: string } | null;
+        try {
+          identity = await options.authenticate(authorization);
+        } catch {
+          return false;
+        }
+        if (!identity) return false;
+        const count = (connectionsPerToken.get(identity.tokenKey) ?? 0) + 1;
+        if (count > limits.maxConnectionsPerToken) {
+          ctx.extra.socket.close(TOO_MANY_CONNECTIONS_CLOSE_CODE, `Too many connections for this token (limit ${limits.maxConnectionsPerToken})`);
+          return false;
+        }
+        connectionsPerToken.set(identity.tokenKey, count);
+        ctx.extra.socket.once('close', () => {
+          const left = (connectionsPerToken.get(identity.tokenKey) ?? 1) - 1;
+          if (left > 0) connectionsPerToken.set(identity.tokenKey, left);
+          else connectionsPerToken.delete(identity.tokenKey);
+        });
+        principals.set(ctx.extra.socket, identity.principal);
+        return true;
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        const socket = ctx.extra.socket;
+        const count = (subscriptions.get(socket) ?? 0) + 1;
+        if (count > limits.maxSubscriptionsPerConnection) {
+          return [new GraphQLError(`At most ${limits.maxSubscriptionsPerConnection} operations may run on one connection`, { extensions: { code: 'RATE_LIMITED' } })];
+        }
+        let document: DocumentNode;
+        try {
+          document = cached.parse(payload.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+        }
+        const errors = validate(options.schema, document, [...specifiedRules, ...options.validationRules]);
+        if (errors.length) return errors.map(options.formatError);
+        subscriptions.set(socket, count);
+        return {
+          schema: options.schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables ?? undefined,
+          contextValue: options.context(principals.get(socket)!, () => closeAsSlow(socket)),
+        };
+      },
+      onComplete: (ctx) => {
+        const socket = ctx.extra.socket;
+        subscriptions.set(socket, Math.max(0, (subscriptions.get(socket) ?? 1) - 1));
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => formatResult(result, options.formatError),
+      onError: (_ctx, _id, _payload, errors) => errors.map(options.formatError),
+      subscribe: (args) => cached.subscribe(args),
+      execute: (args) => execute(args),
+    },
+    wss,
+    limits.keepAliveMs,
+  );
+  return server;
+}
+
+function formatResult(result: ExecutionResult, format: (error: GraphQLError) => GraphQLError): ExecutionResult {
+  return result.errors ? { ...result, errors: result.errors.map(format) } : result;
+}
+
+/**
+ * Executes a subscription's selection once per event per distinct operation (query text +
+ * variables + operation name), and lets every socket running that operation share the result.
+ * Relies on the live feed handing the same event object to every subscriber.
+ */
+class SharedExecution {
+  private readonly documents = new Map<string, DocumentNode>();
+  private readonly results = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
+
+  parse(query: string): DocumentNode {
+    let document = this.documents.get(query);
+    if (!document) {
+      document = parse(query);
+      if (this.documents.size > 1_000) this.documents.clear();
+      this.documents.set(query, document);
+    }
+    return document;
+  }
+
+  async subscribe(args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+    const source = await createSourceEventStream(args);
+    if (!isAsyncIterable(source)) return source;
+    const key = `${args.operationName ?? ''}\u0000${print(args.document)}\u0000${JSON.stringify(args.variableValues ?? {})}`;
+    const results = this.results;
+    return (async function* () {
+      try {
+        for await (const event of source) {
+          if (typeof event !== 'object' || event === null) {
+            yield await execute({ ...args, rootValue: event });
+            continue;
+          }
+          let perEvent = results.get(event);
+          if (!perEvent) results.set(event, (perEvent = new Map()));
+          let result = perEvent.get(key);
+          if (!result) perEvent.set(key, (result = Promise.resolve(execute({ ...args, rootValue: event }))));
+          yield await result;
+        }
+      } finally {
+        await (source as AsyncGenerator).return?.(undefined);
+      }
+    })();
+  }
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+export { CloseCode };

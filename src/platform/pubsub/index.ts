@@ -1,0 +1,2 @@
+export * from './bounded-stream';
+export * from './event-bus';

@@ -69,17 +69,21 @@ const log = (line = ''): void => {
   process.stdout.write(`${line}\n`);
 };
 
-/** Load average and (on Linux) CPU pressure: other work on the machine makes every figure noisy. */
-function machineLoad(): string {
+/**
+ * Load average and (on Linux) CPU pressure before the run: other work on the machine makes
+ * every figure noisy. Busy: more than 10% CPU pressure, or without PSI a 1-minute load over half the cores.
+ */
+function machineLoad(): { text: string; busy: boolean } {
   const [oneMinute] = os.loadavg();
-  let pressure = '';
+  let pressure: number | undefined;
   try {
     const some = /some avg10=([\d.]+)/.exec(fs.readFileSync('/proc/pressure/cpu', 'utf8'));
-    if (some) pressure = `, CPU pressure avg10 ${some[1]}%`;
+    if (some) pressure = Number(some[1]);
   } catch {
     // no PSI on this kernel
   }
-  return `load average (1 min) ${oneMinute!.toFixed(2)}${pressure}`;
+  const busy = pressure !== undefined ? pressure > 10 : oneMinute! > os.cpus().length / 2;
+  return { text: `load average (1 min) ${oneMinute!.toFixed(2)}${pressure === undefined ? '' : `, CPU pressure avg10 ${pressure}%`}`, busy };
 }
 
 /** Databases to drop however the run ends. */
@@ -97,10 +101,10 @@ function cleanUp(): Promise<void> {
   return cleanup;
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   process.once(signal, () => {
     log(`\n${signal}: dropping the benchmark databases…`);
-    void cleanUp().finally(() => process.exit(130));
+    void cleanUp().finally(() => process.exit(code));
   });
 }
 
@@ -142,8 +146,8 @@ async function main(): Promise<number> {
     'note: the HTTP client runs in a worker thread of this process, and MariaDB on the same machine: ' +
       `client, service and database share the ${cpus.length} cores, so all figures are lower bounds for a dedicated server.`,
   );
-  const loadBefore = os.loadavg()[0]!;
-  log(`before start: ${machineLoad()}${loadBefore > 0.5 ? ' — the machine is busy with other work: expect noisy figures' : ''}`);
+  const before = machineLoad();
+  log(`before start: ${before.text}${before.busy ? ' — the machine is busy with other work: expect noisy figures' : ''}`);
   log();
 
   // ---- 1. The service --------------------------------------------------------------------------
@@ -166,7 +170,7 @@ async function main(): Promise<number> {
   const serviceId = created.createService.service.id;
   const reporterToken = created.createService.token;
   const failuresDdl = await failuresTableWithoutForeignKeys(appUri);
-  log(`service: app database ${appDb}, listening on 127.0.0.1:${port}, service "${serviceName}", reporter token`);
+  log(`service: app database ${appDb}, listening on 127.0.0.1:${port}, reports as service "${serviceName}" with its REPORTER token`);
   log(`selection sets: reportFailure { id status }, reportFailures { accepted duplicates failures { id } }`);
 
   const generator = new ReportGenerator(serviceName, `bench-${randomBytes(4).toString('hex')}`);
@@ -270,7 +274,7 @@ async function main(): Promise<number> {
     log(`  SUM(count) failure_groups .. ${stored.groupTotal} ${stored.groupTotal === sent ? 'ok' : 'MISMATCH'}`);
     log(`  failure_groups rows ........ ${stored.groups} (expected ${PATTERN_COUNT}) ${stored.groups === PATTERN_COUNT ? 'ok' : 'MISMATCH'}`);
     log(`  raw baseline rows .......... ${rawStored} (expected ${rawSent}) ${rawStored === rawSent ? 'ok' : 'MISMATCH'}`);
-    log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; at the end: ${machineLoad()}`);
+    log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     return ok ? 0 : 1;
   } finally {
     await raw.pool.end();

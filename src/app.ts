@@ -60,7 +60,6 @@ export interface App {
 
 const READINESS_TIMEOUT_MS = 2_000; // 2 seconds
 const OUTBOX_RETENTION_MS = 60 * 60_000; // delivered outbox rows are kept an hour for inspection
-const WS_MAX_BUFFERED_BYTES = 4 * 1024 * 1024; // unsent bytes per socket before it counts as too slow
 const LIVE_KINDS = [LIVE_CHANGES_KIND, RETRY_LIVE_KIND];
 
 /** Composition root: builds the whole object graph with plain constructors, runs migrations. */
@@ -217,7 +216,6 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       keepAliveMs: config.live.keepAliveMs,
       maxSubscriptionsPerConnection: config.live.maxSubscriptionsPerConnection,
       maxConnectionsPerToken: config.live.maxConnectionsPerToken,
-      maxBufferedBytes: WS_MAX_BUFFERED_BYTES,
     },
     authenticate: async (authorization) => {
       const principal = await auth.authenticate(parseBearer(authorization));

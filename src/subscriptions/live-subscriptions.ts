@@ -132,10 +132,7 @@ export class LiveSubscriptions {
     let remove: () => void = () => undefined;
     const stream = new BoundedStream<T>(
       bufferLimit,
-      () => {
-        metrics.slowConsumersDropped.inc();
-        onSlow();
-      },
+      onSlow,
       () => {
         remove();
         onEnd();

@@ -29,8 +29,6 @@ export interface WsLimits {
   keepAliveMs: number;
   maxSubscriptionsPerConnection: number;
   maxConnectionsPerToken: number;
-  /** Bytes a socket may have queued unsent before it is closed as too slow. */
-  maxBufferedBytes: number;
 }
 
 export interface WsServerOptions<P, C> {
@@ -64,16 +62,13 @@ export function createWsServer<P, C>(options: WsServerOptions<P, C>): { dispose(
   const subscriptions = new WeakMap<WebSocket, number>();
 
   // Registered before graphql-ws's own listener, so every send of this socket passes through here.
+  // graphql-ws waits for each send to reach the kernel before it takes the next event, so a
+  // socket that stops reading stalls only its own subscriptions, whose BoundedStream then overflows.
   wss.on('connection', (socket) => {
     metrics.wsConnections.inc();
     socket.once('close', () => metrics.wsConnections.dec());
     const send = socket.send.bind(socket) as (data: string, cb?: (err?: Error) => void) => void;
     (socket as unknown as { send: typeof send }).send = (data, cb) => {
-      if (socket.bufferedAmount > limits.maxBufferedBytes) {
-        closeAsSlow(socket);
-        cb?.();
-        return;
-      }
       if (typeof data === 'string' && data.includes('"type":"next"')) metrics.liveEventsDelivered.inc();
       send(data, cb);
     };
@@ -124,10 +119,10 @@ export function createWsServer<P, C>(options: WsServerOptions<P, C>): { dispose(
         try {
           document = cached.parse(payload.query);
         } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+          return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
         }
         const errors = validate(options.schema, document, [...specifiedRules, ...options.validationRules]);
-        if (errors.length) return errors.map(options.formatError);
+        if (errors.length) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
         subscriptions.set(socket, count);
         return {
           schema: options.schema,
@@ -150,6 +145,12 @@ export function createWsServer<P, C>(options: WsServerOptions<P, C>): { dispose(
     limits.keepAliveMs,
   );
   return server;
+}
+
+/** The code Apollo gives the same error over HTTP. */
+function withCode(error: unknown, code: string): GraphQLError {
+  const e = error instanceof GraphQLError ? error : new GraphQLError(String(error));
+  return new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, extensions: { ...e.extensions, code } });
 }
 
 function formatResult(result: ExecutionResult, format: (error: GraphQLError) => GraphQLError): ExecutionResult {
@@ -175,28 +176,39 @@ class SharedExecution {
     return document;
   }
 
-  async subscribe(args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+  async subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
     const source = await createSourceEventStream(args);
     if (!isAsyncIterable(source)) return source;
     const key = `${args.operationName ?? ''}\u0000${print(args.document)}\u0000${JSON.stringify(args.variableValues ?? {})}`;
-    const results = this.results;
-    return (async function* () {
-      try {
-        for await (const event of source) {
-          if (typeof event !== 'object' || event === null) {
-            yield await execute({ ...args, rootValue: event });
-            continue;
-          }
-          let perEvent = results.get(event);
-          if (!perEvent) results.set(event, (perEvent = new Map()));
-          let result = perEvent.get(key);
-          if (!result) perEvent.set(key, (result = Promise.resolve(execute({ ...args, rootValue: event }))));
-          yield await result;
-        }
-      } finally {
-        await (source as AsyncGenerator).return?.(undefined);
-      }
-    })();
+    const iterator = source[Symbol.asyncIterator]();
+    const executeShared = (event: unknown): Promise<ExecutionResult> => {
+      if (typeof event !== 'object' || event === null) return Promise.resolve(execute({ ...args, rootValue: event }));
+      let perEvent = this.results.get(event);
+      if (!perEvent) this.results.set(event, (perEvent = new Map()));
+      let result = perEvent.get(key);
+      if (!result) perEvent.set(key, (result = Promise.resolve(execute({ ...args, rootValue: event }))));
+      return result;
+    };
+    // A plain iterator, not an async generator: `return` must reach the source at once, even
+    // while a `next` is still waiting for an event (a generator would queue it behind that).
+    const mapped: AsyncIterableIterator<ExecutionResult> = {
+      next: async () => {
+        const step = await iterator.next();
+        return step.done ? { done: true, value: undefined } : { done: false, value: await executeShared(step.value) };
+      },
+      return: async () => {
+        await iterator.return?.();
+        return { done: true, value: undefined };
+      },
+      throw: async (error?: unknown) => {
+        await iterator.return?.();
+        throw error;
+      },
+      [Symbol.asyncIterator]() {
+        return mapped;
+      },
+    };
+    return mapped;
   }
 }
 

@@ -36,6 +36,21 @@ import { AppMetrics } from './platform/metrics';
 import { OutboxWorker } from './platform/outbox';
 import { RegistryResolver, ServiceRegistry } from './registry';
 import { buildAppSchema } from './schema';
+import {
+  CredentialsCipher,
+  EscalationDeliveryHandler,
+  EscalationEvaluator,
+  EscalationPolicyService,
+  EscalationResolver,
+  Pacer,
+  type EscalationProvider,
+  type ProviderName,
+  mountInboundWebhooks,
+} from './escalation';
+import { OpsgenieProvider, PagerDutyProvider } from './escalation/adapters';
+import type { Change } from './failures';
+import { IncidentResolver, IncidentService } from './incidents';
+import { KeyedCoalescer } from './platform/keyed-coalescer';
 import { LIVE_CHANGES_KIND, LiveFeed, LiveResolver, LiveSubscriptions, RETRY_LIVE_KIND, SubscriptionRetryRoute } from './subscriptions';
 
 /** Replaceable parts, for tests: anything not given is built from the config. */
@@ -43,6 +58,8 @@ export interface AppOverrides {
   logger?: Logger;
   http?: AxiosInstance;
   now?: () => Date;
+  /** Incident platforms by name (tests may put fakes behind the real adapters instead). */
+  providers?: Record<ProviderName, EscalationProvider>;
 }
 
 export interface App {
@@ -97,7 +114,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const registry = new ServiceRegistry(dataSource, transactions, auth);
   const grouping = new GroupingService(dialect);
   const bus = createEventBus(config.redisUrl, logger);
-  const liveFeed = new LiveFeed({ dataSource, registry, outbox, bus, metrics, logger, coalesceMs: config.live.coalesceMs });
+  // Escalation acts on the same committed changes as the live feeds; it is wired in below.
+  const followers: Array<(change: Change) => Promise<void>> = [];
+  const liveFeed = new LiveFeed({ dataSource, registry, outbox, bus, metrics, logger, coalesceMs: config.live.coalesceMs, followers });
   outbox.register(liveFeed);
   // Live rows that waited out a Redis outage are due again the moment it is back.
   bus.onRecovered(() => void outbox!.makeDue(LIVE_KINDS).then(() => outbox!.nudge()));
@@ -118,6 +137,32 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     now: overrides.now,
     sanitizeMessage: (message) => truncateUtf8(redactText(message, redaction).value, REPORT_LIMITS.messageBytes, TRUNCATED_MARKER).text,
   });
+  const incidents = new IncidentService({ dataSource, dialect, transactions, outbox, changes: liveFeed, registry, maxPageSize: config.graphql.maxPageSize, now: overrides.now });
+  const policies = new EscalationPolicyService(dataSource, transactions, registry, config.escalation.credentialsKey ? new CredentialsCipher(config.escalation.credentialsKey) : undefined);
+  const evaluator = new EscalationEvaluator({ dataSource, dialect, transactions, registry, policies, incidents, outbox, changes: liveFeed, logger, now: overrides.now });
+  const evaluations = new KeyedCoalescer(config.escalation.evaluateCoalesceMs, (groupIds) => evaluator.evaluateGroups(groupIds), logger);
+  followers.push(async (change) => {
+    if (change.groupIds?.length) await evaluations.touch(change.groupIds);
+  });
+  const providerTimeoutMs = config.escalation.providerTimeoutMs;
+  outbox.register(
+    new EscalationDeliveryHandler({
+      incidents,
+      policies,
+      queries,
+      registry,
+      providers: overrides.providers ?? {
+        PAGERDUTY: new PagerDutyProvider({ eventsUrl: config.escalation.pagerDutyEventsUrl, timeoutMs: providerTimeoutMs, http: overrides.http }),
+        OPSGENIE: new OpsgenieProvider({ apiUrl: config.escalation.opsgenieApiUrl, timeoutMs: providerTimeoutMs, http: overrides.http }),
+      },
+      pacer: new Pacer(config.escalation.sendsPerMinute),
+      consoleUrl: config.escalation.consoleUrl,
+      metrics,
+      logger,
+    }),
+  );
+  const escalationSweep = new PeriodicTask('escalation-sweep', config.escalation.sweepIntervalMs, () => evaluator.sweep(), logger);
+
   outbox.register(
     new RetryWebhookHandler({
       dataSource,
@@ -134,6 +179,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     [FailureResolver, new FailureResolver(queries, actions)],
     [FailureGroupResolver, new FailureGroupResolver(queries, actions)],
     [LiveResolver, new LiveResolver()],
+    [IncidentResolver, new IncidentResolver(incidents)],
+    [EscalationResolver, new EscalationResolver(policies, registry)],
   ] as const;
   const schema = buildAppSchema(new Map<unknown, unknown>(resolvers));
 
@@ -173,7 +220,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const contextFor = async (authorization: string | undefined): Promise<GraphQLContext> => {
     try {
       const principal = await auth.authenticate(parseBearer(authorization));
-      return { principal, loaders: createLoaders(registry, queries), requestId: randomUUID() };
+      return { principal, loaders: createLoaders(registry, queries, incidents), requestId: randomUUID() };
     } catch (error) {
       if (error instanceof AppError) {
         throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
@@ -202,6 +249,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     bodyLimitBytes: config.bodyLimitBytes,
     graphql: expressMiddleware(apollo, { context: async ({ req }) => contextFor(req.headers.authorization) }),
     ready,
+    extraRoutes: (app) =>
+      mountInboundWebhooks(app, {
+        pagerDutySecret: config.escalation.pagerDutyWebhookSecret,
+        opsgenieSecret: config.escalation.opsgenieWebhookSecret,
+        incidents,
+        transactions,
+        dialect,
+        outbox: outbox!,
+        changes: liveFeed,
+        logger,
+      }),
   });
   httpServer.on('request', express);
 
@@ -223,7 +281,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     },
     context: (principal, closeAsSlow) => ({
       principal,
-      loaders: createLoaders(registry, queries),
+      loaders: createLoaders(registry, queries, incidents),
       requestId: randomUUID(),
       live: { subscriptions: liveSubscriptions, registry, closeAsSlow },
     }),
@@ -250,6 +308,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       });
       outbox!.start();
       retryTimeouts.start();
+      escalationSweep.start();
       outboxPurge.start();
       const bound = (httpServer.address() as AddressInfo).port;
       logger.info({ port: bound, database: config.database.type }, 'failure desk listening');
@@ -260,6 +319,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         await apollo.stop(); // drains requests in flight, then closes the listener
         httpServer.closeAllConnections?.();
         await retryTimeouts.stop();
+        await escalationSweep.stop();
         await outboxPurge.stop();
         await outbox!.stop();
         await liveFeed.stop().catch(() => undefined);

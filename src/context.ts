@@ -3,6 +3,7 @@ import type { Principal } from './auth';
 import type { AuditEntryEntity } from './failures/audit-entry.entity';
 import type { FailureQueryService } from './failures/failure-query.service';
 import type { FailureGroupEntity } from './grouping/failure-group.entity';
+import type { IncidentDeliveryEntity, IncidentEntity, IncidentService } from './incidents';
 import type { ServiceEntity, ServiceRegistry } from './registry';
 import type { LiveSubscriptions } from './subscriptions/live-subscriptions';
 
@@ -10,7 +11,11 @@ import type { LiveSubscriptions } from './subscriptions/live-subscriptions';
 export interface Loaders {
   service: DataLoader<string, ServiceEntity | null>;
   group: DataLoader<string, FailureGroupEntity | null>;
+  /** Audit entries of a failure, group or incident. */
   history: DataLoader<string, AuditEntryEntity[]>;
+  deliveries: DataLoader<string, IncidentDeliveryEntity[]>;
+  /** Uncached: subscription contexts live long, and incidents change. */
+  incident: DataLoader<string, IncidentEntity | null>;
 }
 
 /** What subscription resolvers need; present on WebSocket connections only. */
@@ -34,10 +39,12 @@ export interface GraphQLContext {
  */
 const batchOptions = { batchScheduleFn: (dispatch: () => void) => setImmediate(dispatch) };
 
-export function createLoaders(registry: ServiceRegistry, queries: FailureQueryService): Loaders {
+export function createLoaders(registry: ServiceRegistry, queries: FailureQueryService, incidents: IncidentService): Loaders {
   return {
     service: new DataLoader((ids) => registry.getByIds(ids), batchOptions),
     group: new DataLoader((ids) => queries.groupsByIds(ids), batchOptions),
     history: new DataLoader((ids) => queries.historyOf(ids), batchOptions),
+    deliveries: new DataLoader((ids) => incidents.deliveriesOf(ids), batchOptions),
+    incident: new DataLoader((ids) => incidents.getMany(ids), { ...batchOptions, cache: false }),
   };
 }

@@ -5,9 +5,11 @@ import { IngestionResolver } from './ingestion';
 import { buildGraphQLSchema } from './platform/graphql';
 import { RegistryResolver } from './registry';
 import { LiveResolver } from './subscriptions/live.resolver';
+import { EscalationResolver } from './escalation/escalation.resolver';
+import { IncidentResolver } from './incidents/incident.resolver';
 
 /** Every resolver class of the public schema. */
-export const RESOLVER_CLASSES = [RegistryResolver, IngestionResolver, FailureResolver, FailureGroupResolver, LiveResolver] as const;
+export const RESOLVER_CLASSES = [RegistryResolver, IngestionResolver, FailureResolver, FailureGroupResolver, LiveResolver, IncidentResolver, EscalationResolver] as const;
 
 /**
  * The public schema. `instances` maps each resolver class to its instance; the schema can be

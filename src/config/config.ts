@@ -35,6 +35,25 @@ export interface Config {
   readonly retryWebhookTimeoutMs: number;
   /** A RETRYING failure without completeRetry for this long goes back to FAILED. */
   readonly retryTimeoutSeconds: number;
+  readonly escalation: {
+    /** PagerDuty Events API v2 enqueue URL. */
+    readonly pagerDutyEventsUrl: string;
+    /** Opsgenie API base; unset: by each policy's region (US or EU). */
+    readonly opsgenieApiUrl: string | undefined;
+    readonly pagerDutyWebhookSecret: string | undefined;
+    readonly opsgenieWebhookSecret: string | undefined;
+    /** Key that encrypts provider credentials at rest (32 bytes, hex or base64). */
+    readonly credentialsKey: string | undefined;
+    /** Base URL of the console, for links in pages. */
+    readonly consoleUrl: string;
+    /** How often open incidents are checked for auto-resolve and repeats, in ms. */
+    readonly sweepIntervalMs: number;
+    /** At most one evaluation per group per this many ms (the first runs at once). */
+    readonly evaluateCoalesceMs: number;
+    readonly providerTimeoutMs: number;
+    /** Sends per minute per routing key / API key. */
+    readonly sendsPerMinute: number;
+  };
   readonly live: {
     /** At most one failureGroupUpdated event per group per this many milliseconds. */
     readonly coalesceMs: number;
@@ -122,6 +141,18 @@ export function loadConfig(env: Env = process.env): Config {
     },
     retryWebhookTimeoutMs: int('RETRY_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     retryTimeoutSeconds: int('RETRY_TIMEOUT_SECONDS', 300, 1, 7 * 24 * 3600),
+    escalation: {
+      pagerDutyEventsUrl: env.PAGERDUTY_EVENTS_URL || 'https://events.pagerduty.com/v2/enqueue',
+      opsgenieApiUrl: env.OPSGENIE_API_URL || undefined,
+      pagerDutyWebhookSecret: env.PAGERDUTY_WEBHOOK_SECRET || undefined,
+      opsgenieWebhookSecret: env.OPSGENIE_WEBHOOK_SECRET || undefined,
+      credentialsKey: credentialsKey(env.CREDENTIALS_KEY, problems),
+      consoleUrl: env.CONSOLE_URL || `http://localhost:${env.PORT || 4000}/`,
+      sweepIntervalMs: int('ESCALATION_SWEEP_INTERVAL_MS', 5_000, 50, 600_000),
+      evaluateCoalesceMs: int('ESCALATION_EVALUATE_COALESCE_MS', 1_000, 0, 600_000),
+      providerTimeoutMs: int('PROVIDER_TIMEOUT_MS', 10_000, 100, 120_000),
+      sendsPerMinute: int('PROVIDER_SENDS_PER_MINUTE', 120, 1, 100_000),
+    },
     live: {
       coalesceMs: int('LIVE_COALESCE_MS', 250, 0, 60_000),
       bufferLimit: int('LIVE_BUFFER_LIMIT', 1_000, 1, 1_000_000),
@@ -153,6 +184,13 @@ function parseDatabase(url: string | undefined, dataDir: string, problems: strin
   }
   problems.push('DATABASE_URL must start with mysql:// (or sqlite:<path>); leave it unset for the embedded SQLite file');
   return { type: 'sqlite', path: path.join(dataDir, 'failure-desk.sqlite') };
+}
+
+function credentialsKey(raw: string | undefined, problems: string[]): string | undefined {
+  if (!raw) return undefined;
+  const bytes = /^[0-9a-fA-F]{64}$/.test(raw) ? 32 : Buffer.from(raw, 'base64').length;
+  if (bytes !== 32) problems.push('CREDENTIALS_KEY must be 32 bytes: 64 hex characters or base64 (e.g. `openssl rand -base64 32`)');
+  return raw;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -6,6 +6,8 @@ export interface Change {
   reportedFailureIds?: string[];
   /** Groups whose counters or status changed. */
   groupIds?: string[];
+  /** Incidents triggered, acknowledged, resolved, or whose delivery failed. */
+  incidentIds?: string[];
 }
 
 /**

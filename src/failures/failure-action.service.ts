@@ -8,6 +8,7 @@ import { BadUserInputError, ForbiddenError, NotFoundError } from '../platform/er
 import type { OutboxWorker } from '../platform/outbox';
 import type { ServiceRegistry } from '../registry';
 import type { AuditSubjectType } from './audit-entry.entity';
+import { AuditLog, SYSTEM_ACTOR } from './audit-log';
 import type { ChangeLog } from './change-log';
 import { FailureEntity } from './failure.entity';
 import { FailureStatus, assertFailureTransition, isOpenFailureStatus } from './failure.state';
@@ -26,7 +27,6 @@ export const FailureAction = {
 export type FailureAction = (typeof FailureAction)[keyof typeof FailureAction];
 
 const NOTE_MAX_CHARS = 2_000;
-const SYSTEM_ACTOR = 'failure-desk';
 
 export interface FailureActionServiceOptions {
   transactions: TransactionRunner;
@@ -54,6 +54,7 @@ interface Move {
  */
 export class FailureActionService {
   private readonly now: () => Date;
+  private readonly auditLog = new AuditLog();
 
   constructor(private readonly options: FailureActionServiceOptions) {
     this.now = options.now ?? (() => new Date());
@@ -232,16 +233,8 @@ export class FailureActionService {
     await this.options.dispatcher.dispatch(manager, service, { requestId: randomUUID(), failureId: failure.id, serviceId: service.id, attempt: failure.attempt + 1 });
   }
 
-  private async audit(manager: EntityManager, subjectType: AuditSubjectType, subjectId: string, action: string, actor: string, note: string | null): Promise<void> {
-    await manager.query('INSERT INTO audit_entries (id, subject_type, subject_id, action, actor, note, at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-      randomUUID(),
-      subjectType,
-      subjectId,
-      action,
-      actor.slice(0, 200),
-      note,
-      toDbTimestamp(this.now()),
-    ]);
+  private audit(manager: EntityManager, subjectType: AuditSubjectType, subjectId: string, action: string, actor: string, note: string | null): Promise<void> {
+    return this.auditLog.record(manager, { subjectType, subjectId, action, actor, note, at: this.now() });
   }
 }
 

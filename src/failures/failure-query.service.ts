@@ -19,6 +19,7 @@ const GROUP_ORDER_COLUMN: Record<FailureGroupOrder, string> = {
   [FailureGroupOrder.LAST_SEEN]: 'last_seen_at',
   [FailureGroupOrder.FIRST_SEEN]: 'first_seen_at',
   [FailureGroupOrder.COUNT]: 'count',
+  [FailureGroupOrder.RANK]: 'rank_score',
 };
 
 /**
@@ -77,6 +78,7 @@ export class FailureQueryService {
     const rows = await qb.orderBy(`g.${column}`, 'DESC').addOrderBy('g.id', 'DESC').take(limit + 1).getMany();
     return toPage(rows, limit, totalCount, (g) => {
       if (orderBy === FailureGroupOrder.COUNT) return [g.count, g.id];
+      if (orderBy === FailureGroupOrder.RANK) return [g.rankScore, g.id];
       return [toDbTimestamp(orderBy === FailureGroupOrder.FIRST_SEEN ? g.firstSeenAt : g.lastSeenAt), g.id];
     });
   }

@@ -8,6 +8,10 @@ export type TaskPattern = (typeof TaskPattern)[keyof typeof TaskPattern];
 export const Severity = { CRITICAL: 'CRITICAL', ERROR: 'ERROR', WARNING: 'WARNING', INFO: 'INFO' } as const;
 export type Severity = (typeof Severity)[keyof typeof Severity];
 
+/** Severity as a number: higher is worse. */
+export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { CRITICAL: 4, ERROR: 3, WARNING: 2, INFO: 1 };
+export const SEVERITY_BY_RANK: Readonly<Record<number, Severity>> = { 4: 'CRITICAL', 3: 'ERROR', 2: 'WARNING', 1: 'INFO' };
+
 /** One failed execution of one task, as reported (after redaction and bounding). */
 @Entity('failures')
 export class FailureEntity {

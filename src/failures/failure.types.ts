@@ -1,5 +1,5 @@
 import { GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
-import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { FailureGroupStatus } from '../grouping/failure-group.entity';
 import { Service } from '../registry';
 import { Severity, TaskPattern } from './failure.entity';
@@ -14,6 +14,8 @@ export enum FailureGroupOrder {
   LAST_SEEN = 'LAST_SEEN',
   FIRST_SEEN = 'FIRST_SEEN',
   COUNT = 'COUNT',
+  /** The escalation rank score, the same one incidents use. */
+  RANK = 'RANK',
 }
 registerEnumType(FailureGroupOrder, { name: 'FailureGroupOrder', description: 'Sort order of failureGroups (always descending).' });
 
@@ -72,6 +74,9 @@ export class FailureGroup {
 
   @Field(() => Date, { nullable: true, description: 'When the group last became RESOLVED.' })
   resolvedAt: Date | null;
+
+  @Field(() => Float, { description: 'Escalation rank score 0–100 from the last evaluation (see Incident.rankReasons).' })
+  rankScore: number;
 }
 
 @ObjectType({ description: 'One failed execution of one asynchronous task.' })

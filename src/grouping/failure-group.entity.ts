@@ -51,4 +51,12 @@ export class FailureGroupEntity {
 
   @Column({ name: 'resolved_at', type: 'datetime', precision: 3, nullable: true })
   resolvedAt: Date | null;
+
+  /** Highest severity ever reported in the group, as a rank: 4 CRITICAL … 1 INFO. */
+  @Column({ name: 'max_severity', type: 'int' })
+  maxSeverity: number;
+
+  /** The escalation rank score (0–100) from the last evaluation. */
+  @Column({ name: 'rank_score', type: 'double' })
+  rankScore: number;
 }

@@ -12,6 +12,8 @@ export interface GroupIncrement {
   errorType: string;
   messageTemplate: string;
   count: number;
+  /** Highest severity among the new failures, as a rank (see SEVERITY_RANK). */
+  maxSeverity: number;
   firstSeenAt: Date;
   lastSeenAt: Date;
 }
@@ -61,7 +63,7 @@ export class GroupingService {
 
   private async upsert(manager: EntityManager, rows: GroupIncrement[]): Promise<void> {
     const d = this.dialect;
-    const values = rows.map(() => "(?, ?, ?, ?, ?, ?, 'OPEN', 0, ?, ?, ?, ?)").join(', ');
+    const values = rows.map(() => "(?, ?, ?, ?, ?, ?, 'OPEN', 0, ?, ?, ?, ?, ?)").join(', ');
     const params = rows.flatMap((r) => [
       r.groupId,
       r.serviceId,
@@ -71,13 +73,14 @@ export class GroupingService {
       r.messageTemplate,
       r.count,
       r.count,
+      r.maxSeverity,
       toDbTimestamp(r.firstSeenAt),
       toDbTimestamp(r.lastSeenAt),
     ]);
     const reopen = `status = '${FailureGroupStatus.RESOLVED}'`;
     await manager.query(
       `INSERT INTO failure_groups
-         (id, service_id, fingerprint, task_type, error_type, message_template, status, regressed, count, open_count, first_seen_at, last_seen_at)
+         (id, service_id, fingerprint, task_type, error_type, message_template, status, regressed, count, open_count, max_severity, first_seen_at, last_seen_at)
        VALUES ${values}
        ${d.onConflictUpdate(['fingerprint'])}
          regressed = CASE WHEN ${reopen} THEN 1 ELSE regressed END,
@@ -85,6 +88,7 @@ export class GroupingService {
          status = CASE WHEN ${reopen} THEN 'OPEN' ELSE status END,
          count = count + ${d.inserted('count')},
          open_count = open_count + ${d.inserted('open_count')},
+         max_severity = ${d.greatest('max_severity', d.inserted('max_severity'))},
          first_seen_at = ${d.least('first_seen_at', d.inserted('first_seen_at'))},
          last_seen_at = ${d.greatest('last_seen_at', d.inserted('last_seen_at'))}`,
       params,

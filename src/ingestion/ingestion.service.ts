@@ -2,7 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { In } from 'typeorm';
 import { type Principal, requireServiceAccess } from '../auth';
 import type { ChangeLog } from '../failures/change-log';
-import { FailureEntity } from '../failures/failure.entity';
+import { FailureEntity, SEVERITY_RANK } from '../failures/failure.entity';
 import { FailureStatus } from '../failures/failure.state';
 import type { GroupIncrement, GroupingService } from '../grouping/grouping.service';
 import { type Dialect, toDbTimestamp, type TransactionRunner } from '../platform/db';
@@ -164,6 +164,7 @@ export class IngestionService {
       const current = byFingerprint.get(r.fingerprint);
       if (current) {
         current.count += 1;
+        current.maxSeverity = Math.max(current.maxSeverity, SEVERITY_RANK[r.severity]);
         if (r.occurredAt < current.firstSeenAt) current.firstSeenAt = r.occurredAt;
         if (r.occurredAt > current.lastSeenAt) current.lastSeenAt = r.occurredAt;
         continue;
@@ -176,6 +177,7 @@ export class IngestionService {
         errorType: r.errorType,
         messageTemplate: r.messageTemplate,
         count: 1,
+        maxSeverity: SEVERITY_RANK[r.severity],
         firstSeenAt: r.occurredAt,
         lastSeenAt: r.occurredAt,
       });

@@ -33,6 +33,8 @@ export interface IncidentUpdatedEvent {
   serviceId: string;
   status: string;
   severity: string;
+  /** The last delivery error, when the provider refused or could not be reached. */
+  deliveryError: string | null;
   at: string;
 }
 

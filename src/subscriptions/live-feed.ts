@@ -7,9 +7,11 @@ import { FailureEntity } from '../failures/failure.entity';
 import { FailureGroupEntity } from '../grouping/failure-group.entity';
 import type { AppMetrics } from '../platform/metrics';
 import { DeliveryError, type OutboxHandler, type OutboxWorker } from '../platform/outbox';
+import { KeyedCoalescer } from '../platform/keyed-coalescer';
 import type { EventBus } from '../platform/pubsub';
 import type { ServiceEntity, ServiceRegistry } from '../registry';
-import { type FailuresReportedEvent, type GroupsUpdatedEvent, LiveTopic, snapshotFailure, snapshotGroup } from './live-events';
+import { IncidentEntity } from '../incidents/incident.entity';
+import { type FailuresReportedEvent, type GroupsUpdatedEvent, type IncidentUpdatedEvent, LiveTopic, snapshotFailure, snapshotGroup } from './live-events';
 
 export const LIVE_CHANGES_KIND = 'live.changes';
 
@@ -22,6 +24,8 @@ export interface LiveFeedOptions {
   logger: Logger;
   /** At most one group update per group per this many milliseconds. */
   coalesceMs: number;
+  /** Others that act on committed changes (escalation), before the live events go out. */
+  followers?: Array<(change: Change) => Promise<void>>;
 }
 
 /**
@@ -32,10 +36,10 @@ export interface LiveFeedOptions {
  */
 export class LiveFeed implements ChangeLog, OutboxHandler<Change> {
   readonly kind = LIVE_CHANGES_KIND;
-  readonly groups: GroupUpdateCoalescer;
+  readonly groups: KeyedCoalescer;
 
   constructor(private readonly options: LiveFeedOptions) {
-    this.groups = new GroupUpdateCoalescer(options.coalesceMs, (ids) => this.publishGroups(ids), options.logger);
+    this.groups = new KeyedCoalescer(options.coalesceMs, (ids) => this.publishGroups(ids), options.logger);
   }
 
   async record(manager: EntityManager, change: Change): Promise<void> {
@@ -48,8 +52,10 @@ export class LiveFeed implements ChangeLog, OutboxHandler<Change> {
   }
 
   async handle(change: Change): Promise<void> {
+    for (const follow of this.options.followers ?? []) await follow(change);
     if (change.reportedFailureIds?.length) await this.publishFailures(change.reportedFailureIds);
-    if (change.groupIds?.length) this.groups.touch(change.groupIds);
+    if (change.groupIds?.length) void this.groups.touch(change.groupIds);
+    if (change.incidentIds?.length) await this.publishIncidents(change.incidentIds);
   }
 
   async stop(): Promise<void> {
@@ -61,11 +67,28 @@ export class LiveFeed implements ChangeLog, OutboxHandler<Change> {
     if (failures.length === 0) return;
     const groups = await this.loadGroups([...new Set(failures.map((f) => f.groupId))]);
     const services = await this.loadServices(failures.map((f) => f.serviceId));
-    failures.sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id));
+    const order = new Map(ids.map((id, i) => [id, i]));
+    failures.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
     const event: FailuresReportedEvent = {
       failures: failures.map((f) => snapshotFailure(f, services.get(f.serviceId)!, groups.get(f.groupId)!)),
     };
     await this.publish(LiveTopic.FAILURE_REPORTED, event);
+  }
+
+  private async publishIncidents(ids: string[]): Promise<void> {
+    const rows = await this.options.dataSource.getRepository(IncidentEntity).findBy({ id: In(ids) });
+    for (const incident of rows) {
+      const event: IncidentUpdatedEvent = {
+        incidentId: incident.id,
+        groupId: incident.groupId,
+        serviceId: incident.serviceId,
+        status: incident.status,
+        severity: incident.severity,
+        deliveryError: incident.deliveryError,
+        at: incident.updatedAt.toISOString(),
+      };
+      await this.publish(LiveTopic.INCIDENT_UPDATED, event);
+    }
   }
 
   private async publishGroups(ids: string[]): Promise<void> {
@@ -97,72 +120,3 @@ export class LiveFeed implements ChangeLog, OutboxHandler<Change> {
   }
 }
 
-/**
- * Collapses bursts of group changes: the first change of a quiet group is published at once,
- * later ones at most once per window, carrying the state current at publication time. A storm
- * of 10,000 failures in one group becomes a handful of events.
- */
-export class GroupUpdateCoalescer {
-  private readonly lastPublished = new Map<string, number>();
-  private readonly pending = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly windowMs: number,
-    private readonly publish: (groupIds: string[]) => Promise<void>,
-    private readonly logger: Logger,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  touch(groupIds: readonly string[]): void {
-    const now = this.now();
-    const immediate: string[] = [];
-    for (const id of groupIds) {
-      const last = this.lastPublished.get(id);
-      if (!this.pending.has(id) && (last === undefined || now - last >= this.windowMs)) {
-        immediate.push(id);
-        this.lastPublished.set(id, now);
-      } else {
-        this.pending.add(id);
-      }
-    }
-    if (immediate.length) this.run(immediate);
-    if (this.pending.size && !this.timer) {
-      this.timer = setTimeout(() => this.fire(), this.windowMs);
-      this.timer.unref();
-    }
-  }
-
-  /** Publishes what is pending now (used at shutdown). */
-  async flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.fire();
-    await this.inFlight;
-  }
-
-  private fire(): void {
-    this.timer = undefined;
-    const ids = [...this.pending];
-    this.pending.clear();
-    const now = this.now();
-    for (const id of ids) this.lastPublished.set(id, now);
-    // Forget quiet groups so the map stays as small as the set of active groups.
-    for (const [id, at] of this.lastPublished) if (now - at > this.windowMs * 4) this.lastPublished.delete(id);
-    if (ids.length) this.run(ids);
-  }
-
-  private run(ids: string[]): void {
-    this.inFlight = this.inFlight.then(() =>
-      this.publish(ids).catch((error: unknown) => {
-        // Not lost: the next window publishes the then-current state of these groups.
-        this.logger.debug({ err: (error as Error).message, groups: ids.length }, 'group update not published; will retry');
-        for (const id of ids) this.pending.add(id);
-        if (!this.timer) {
-          this.timer = setTimeout(() => this.fire(), this.windowMs);
-          this.timer.unref();
-        }
-      }),
-    );
-  }
-}

@@ -1,9 +1,7 @@
-import { Severity } from '../failures/failure.entity';
+import { SEVERITY_RANK, type Severity } from '../failures/failure.entity';
 import type { IncidentUpdatedEvent, LiveFailure, LiveGroup } from './live-events';
 import type { LiveFilter } from './live-subscriptions';
 import type { LiveFailureFilter, LiveFailureGroupFilter } from './subscriptions.types';
-
-const SEVERITY_RANK: Record<Severity, number> = { CRITICAL: 4, ERROR: 3, WARNING: 2, INFO: 1 };
 
 /** At least as severe as `min` (CRITICAL is the most severe). */
 export function atLeast(severity: Severity | string, min: Severity | null | undefined): boolean {

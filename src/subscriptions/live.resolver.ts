@@ -1,4 +1,4 @@
-import { Arg, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Ctx, Resolver, Root, Subscription } from 'type-graphql';
 import { Role, requireRole, requireServiceAccess } from '../auth';
 import type { GraphQLContext } from '../context';
 import { Failure, FailureGroup } from '../failures/failure.types';
@@ -52,8 +52,13 @@ export class LiveResolver {
       return l.subscriptions.incidentUpdated(incidentFilter({ serviceId, minSeverity: filter.minSeverity }), l.closeAsSlow);
     },
   })
-  incidentUpdated(@Root() event: IncidentUpdatedEvent, @Arg('filter', () => LiveIncidentFilter, { nullable: true }) _filter: LiveIncidentFilter | null): IncidentUpdate {
-    return { ...event, severity: event.severity as IncidentUpdate['severity'], at: new Date(event.at) };
+  async incidentUpdated(
+    @Root() event: IncidentUpdatedEvent,
+    @Arg('filter', () => LiveIncidentFilter, { nullable: true }) _filter: LiveIncidentFilter | null,
+    @Ctx() context: GraphQLContext,
+  ): Promise<IncidentUpdate> {
+    const incident = await context.loaders.incident.load(event.incidentId);
+    return { ...event, severity: event.severity as IncidentUpdate['severity'], at: new Date(event.at), incident: incident as unknown as IncidentUpdate['incident'] };
   }
 
   @Subscription(() => RetryRequest, {

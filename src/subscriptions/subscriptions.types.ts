@@ -2,6 +2,7 @@ import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { Failure } from '../failures/failure.types';
 import { Severity, TaskPattern } from '../failures/failure.entity';
 import { FailureGroupStatus } from '../grouping/failure-group.entity';
+import { Incident } from '../incidents/incident.types';
 
 @InputType({ description: 'Which new failures a live feed shows; every field narrows it.' })
 export class LiveFailureFilter {
@@ -71,6 +72,12 @@ export class IncidentUpdate {
   @Field(() => Severity, { description: 'Severity of the incident.' })
   severity: Severity;
 
+  @Field(() => String, { nullable: true, description: 'The last delivery error: the page did not reach the provider.' })
+  deliveryError: string | null;
+
   @Field(() => Date, { description: 'When it changed.' })
   at: Date;
+
+  @Field(() => Incident, { description: 'The incident as it is now.' })
+  incident: Incident;
 }

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { isObjectType } from 'graphql';
+import { eventually } from '../helpers/deferred';
 import { REPORT_FAILURE, report } from '../helpers/reports';
 import { type TestApp, TEST_ADMIN_TOKEN, errorCode, expectData, startTestApp } from '../helpers/test-app';
 
@@ -18,7 +19,8 @@ type Expected = typeof OK | typeof UNAUTH | typeof FORBID;
 type Operation =
   | 'services' | 'service' | 'failure' | 'failures' | 'failureGroup' | 'failureGroups'
   | 'createService' | 'updateService' | 'createApiToken' | 'reportFailure' | 'reportFailures'
-  | 'retryFailure' | 'discardFailure' | 'resolveFailure' | 'retryFailureGroup' | 'discardFailureGroup' | 'resolveFailureGroup' | 'completeRetry';
+  | 'retryFailure' | 'discardFailure' | 'resolveFailure' | 'retryFailureGroup' | 'discardFailureGroup' | 'resolveFailureGroup' | 'completeRetry'
+  | 'incident' | 'incidents' | 'escalationPolicies' | 'acknowledgeIncident' | 'resolveIncident' | 'setEscalationPolicy';
 
 /** The contract (DESIGN.md, "Auth"), one row per root operation, one column per caller. */
 // prettier-ignore
@@ -42,6 +44,12 @@ const MATRIX: Record<Operation, readonly [Expected, Expected, Expected, Expected
   discardFailureGroup: [UNAUTH, UNAUTH, FORBID, FORBID,   FORBID, OK,      OK,   OK],
   resolveFailureGroup: [UNAUTH, UNAUTH, FORBID, FORBID,   FORBID, OK,      OK,   OK],
   completeRetry:       [UNAUTH, UNAUTH, OK,     FORBID,   FORBID, FORBID,  OK,   OK],
+  incident:            [UNAUTH, UNAUTH, FORBID, FORBID,   OK,     OK,      OK,   OK],
+  incidents:           [UNAUTH, UNAUTH, FORBID, FORBID,   OK,     OK,      OK,   OK],
+  escalationPolicies:  [UNAUTH, UNAUTH, FORBID, FORBID,   OK,     OK,      OK,   OK],
+  acknowledgeIncident: [UNAUTH, UNAUTH, FORBID, FORBID,   FORBID, OK,      OK,   OK],
+  resolveIncident:     [UNAUTH, UNAUTH, FORBID, FORBID,   FORBID, OK,      OK,   OK],
+  setEscalationPolicy: [UNAUTH, UNAUTH, FORBID, FORBID,   FORBID, FORBID,  OK,   OK],
 };
 
 interface Fixtures {
@@ -49,6 +57,7 @@ interface Fixtures {
   /** A failure and its group that no case changes, for the read operations. */
   failureId: string;
   groupId: string;
+  incidentId: string;
 }
 
 interface OperationCase {
@@ -70,7 +79,26 @@ describe('who may call which operation', () => {
     return { id: reportFailure.id, groupId: reportFailure.group.id };
   };
 
+  /** A new incident: a CRITICAL failure in a new group pages at once under the global policy. */
+  const freshIncident = async (): Promise<string> => {
+    const input = report(fixtures.service.name, { fingerprint: `fp-${randomUUID()}`, severity: 'CRITICAL' });
+    const { reportFailure } = expectData(await t.request<{ reportFailure: { group: { id: string } } }>(REPORT_FAILURE, { input }));
+    return eventually(async () => {
+      const { incidents } = expectData(await t.request<{ incidents: { edges: Array<{ node: { id: string } }> } }>(`query($g: ID) { incidents(filter: { group: $g }) { edges { node { id } } } }`, { g: reportFailure.group.id }));
+      return incidents.edges[0]?.node.id;
+    });
+  };
+
   const OPERATIONS: Record<Operation, OperationCase> = {
+    incident: { query: `query($id: ID!) { incident(id: $id) { id } }`, variables: async (f) => ({ id: f.incidentId }) },
+    incidents: { query: `{ incidents(first: 1) { totalCount } }`, variables: async () => ({}) },
+    escalationPolicies: { query: `{ escalationPolicies { provider } }`, variables: async () => ({}) },
+    acknowledgeIncident: { query: `mutation($id: ID!) { acknowledgeIncident(id: $id) { status } }`, variables: async () => ({ id: await freshIncident() }) },
+    resolveIncident: { query: `mutation($id: ID!) { resolveIncident(id: $id, note: "auth matrix") { status } }`, variables: async () => ({ id: await freshIncident() }) },
+    setEscalationPolicy: {
+      query: `mutation($input: EscalationPolicyInput!) { setEscalationPolicy(input: $input) { provider } }`,
+      variables: async (f) => ({ input: { service: f.service.name, provider: 'PAGERDUTY', routingKey: 'r'.repeat(32), minSeverity: 'CRITICAL' } }),
+    },
     services: { query: `{ services { name } }`, variables: async () => ({}) },
     service: { query: `query($name: String!) { service(name: $name) { name } }`, variables: async (f) => ({ name: f.service.name }) },
     failure: { query: `query($id: ID!) { failure(id: $id) { id } }`, variables: async (f) => ({ id: f.failureId }) },
@@ -127,12 +155,14 @@ describe('who may call which operation', () => {
     await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
     const webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/retry`;
 
-    t = await startTestApp();
+    // Pages go to a port where nothing listens: incidents open, their deliveries just wait.
+    t = await startTestApp({ env: { CREDENTIALS_KEY: 'a'.repeat(64), PAGERDUTY_EVENTS_URL: 'http://127.0.0.1:9/v2/enqueue' } });
+    expectData(await t.request(`mutation { setEscalationPolicy(input: { provider: PAGERDUTY, routingKey: "${'g'.repeat(32)}", minSeverity: CRITICAL }) { id } }`));
     const service = await t.createService({ retryWebhookUrl: webhookUrl });
     const other = await t.createService();
-    fixtures = { service, failureId: '', groupId: '' };
+    fixtures = { service, failureId: '', groupId: '', incidentId: '' };
     const shared = await freshFailure();
-    fixtures = { ...fixtures, failureId: shared.id, groupId: shared.groupId };
+    fixtures = { ...fixtures, failureId: shared.id, groupId: shared.groupId, incidentId: await freshIncident() };
 
     tokens.set('no token', null);
     tokens.set('an invalid token', `fd_${randomUUID()}`);

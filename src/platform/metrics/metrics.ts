@@ -61,6 +61,13 @@ export class AppMetrics {
     registers: [this.registry],
   });
 
+  readonly escalationDeliveries = new Counter({
+    name: 'failuredesk_escalation_deliveries_total',
+    help: 'Calls to incident platforms by provider, action and result (delivered, retry, failed).',
+    labelNames: ['provider', 'action', 'result'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { outboxDepth?: () => Promise<number>; defaultMetrics?: boolean } = {}) {
     const depth = options.outboxDepth;
     new Gauge({

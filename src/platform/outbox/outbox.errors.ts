@@ -8,6 +8,8 @@ export class DeliveryError extends Error {
     readonly retryable: boolean,
     /** The receiver asked for at least this pause (Retry-After), in milliseconds. */
     readonly retryAfterMs?: number,
+    /** Nothing was attempted (e.g. paced under a rate limit): reschedule without counting an attempt. */
+    readonly deferOnly = false,
   ) {
     super(message);
     this.name = 'DeliveryError';

@@ -195,6 +195,14 @@ export class OutboxWorker {
       return true;
     } catch (raw) {
       const error = raw instanceof Error ? raw : new Error(String(raw));
+      if (error instanceof DeliveryError && error.deferOnly) {
+        await this.write('UPDATE outbox SET available_at = ?, locked_until = NULL, updated_at = ? WHERE id = ?', [
+          toDbTimestamp(new Date(this.now().getTime() + (error.retryAfterMs ?? 1_000))),
+          toDbTimestamp(this.now()),
+          row.id,
+        ]);
+        return false;
+      }
       const retryable = !(error instanceof DeliveryError) || error.retryable;
       const permanent = !retryable || attempt >= this.options.maxAttempts;
       this.options.metrics?.failed(row.kind, permanent);

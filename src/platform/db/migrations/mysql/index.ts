@@ -1,5 +1,6 @@
 import { InitialSchema1764300000000 } from './1764300000000-initial-schema';
 import { RetryTimeouts1764400000000 } from './1764400000000-retry-timeouts';
+import { Escalation1764500000000 } from './1764500000000-escalation';
 
 /** MySQL / MariaDB migrations, oldest first. */
-export const mysqlMigrations = [InitialSchema1764300000000, RetryTimeouts1764400000000];
+export const mysqlMigrations = [InitialSchema1764300000000, RetryTimeouts1764400000000, Escalation1764500000000];

@@ -1,5 +1,6 @@
 import { InitialSchema1764300000000 } from './1764300000000-initial-schema';
 import { RetryTimeouts1764400000000 } from './1764400000000-retry-timeouts';
+import { Escalation1764500000000 } from './1764500000000-escalation';
 
 /** SQLite migrations, oldest first. */
-export const sqliteMigrations = [InitialSchema1764300000000, RetryTimeouts1764400000000];
+export const sqliteMigrations = [InitialSchema1764300000000, RetryTimeouts1764400000000, Escalation1764500000000];

@@ -91,7 +91,7 @@ async function handle(
   }
   try {
     const outcome = await apply(change, options);
-    res.status(outcome === 'unknown' ? 200 : 202).json({ status: outcome });
+    res.status(outcome === 'applied' ? 202 : 200).json({ status: outcome });
   } catch (error) {
     options.logger.error({ err: error }, 'inbound webhook failed');
     res.status(500).json({ error: 'Could not apply the change; deliver it again' });

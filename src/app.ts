@@ -102,6 +102,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     logger,
     pollIntervalMs: config.outbox.pollIntervalMs,
     maxAttempts: config.outbox.maxAttempts,
+    leaseMs: config.outbox.leaseMs,
     now: overrides.now,
     metrics: {
       delivered: (kind) => metrics.outboxDeliveries.inc({ kind, result: 'delivered' }),

@@ -30,6 +30,8 @@ export interface Config {
   readonly outbox: {
     readonly pollIntervalMs: number;
     readonly maxAttempts: number;
+    /** How long a claimed row is hidden from other workers; must exceed any delivery timeout. */
+    readonly leaseMs: number;
   };
   /** Timeout for one retry webhook call, in milliseconds. */
   readonly retryWebhookTimeoutMs: number;
@@ -138,6 +140,7 @@ export function loadConfig(env: Env = process.env): Config {
     outbox: {
       pollIntervalMs: int('OUTBOX_POLL_INTERVAL_MS', 1000, 10, 60_000),
       maxAttempts: int('OUTBOX_MAX_ATTEMPTS', 12, 1, 100),
+      leaseMs: int('OUTBOX_LEASE_MS', 60_000, 1_000, 3_600_000),
     },
     retryWebhookTimeoutMs: int('RETRY_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     retryTimeoutSeconds: int('RETRY_TIMEOUT_SECONDS', 300, 1, 7 * 24 * 3600),
@@ -162,6 +165,10 @@ export function loadConfig(env: Env = process.env): Config {
       keepAliveMs: int('WS_KEEPALIVE_MS', 12_000, 1_000, 600_000),
     },
   };
+  const longestDelivery = Math.max(config.retryWebhookTimeoutMs, config.escalation.providerTimeoutMs);
+  if (config.outbox.leaseMs <= longestDelivery) {
+    problems.push(`OUTBOX_LEASE_MS (${config.outbox.leaseMs}) must be longer than the longest delivery timeout (${longestDelivery} ms), or two workers could send one row`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
 }

@@ -17,12 +17,30 @@ export function truncateText(text: string, maxLength: number, options: TruncateO
   const ellipsis = options.ellipsis ?? ELLIPSIS;
   const budget = maxLength - ellipsis.length;
   if (budget < 0) return '';
-  let end = 0;
-  for (const { segment, index } of graphemes.segment(text)) {
-    if (index + segment.length > budget) break;
-    end = index + segment.length;
+  return text.slice(0, graphemeBoundaryAtOrBefore(text, budget)).trimEnd() + ellipsis;
+}
+
+/** Longest grapheme cluster a cut is expected to meet; far beyond any real emoji sequence. */
+const CLUSTER_WINDOW = 256;
+
+/**
+ * The last grapheme boundary at or before `position`. Only a window around the position is
+ * segmented: Intl.Segmenter slows down with the length of the whole string.
+ */
+function graphemeBoundaryAtOrBefore(text: string, position: number): number {
+  const start = Math.max(0, position - CLUSTER_WINDOW);
+  let boundary = start;
+  for (const { segment, index } of graphemes.segment(text.slice(start, position + CLUSTER_WINDOW))) {
+    const end = start + index + segment.length;
+    if (end > position) break;
+    boundary = end;
   }
-  return text.slice(0, end).trimEnd() + ellipsis;
+  // A window start inside a surrogate pair would leave half a character behind.
+  return boundary > 0 && isHighSurrogate(text.charCodeAt(boundary - 1)) ? boundary - 1 : boundary;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
 
 /** Text for a required field: never empty, never past the limit. */

@@ -3,14 +3,28 @@ import { CredentialsCipher, parseKey } from '../../../src/escalation/credentials
 import { Pacer } from '../../../src/escalation/pacer';
 
 describe('pacing sends per routing key', () => {
-  it('allows a burst up to the limit, then one send per interval', () => {
+  it('never lets more than the limit through in any 60 seconds', () => {
     let now = 0;
     const pacer = new Pacer(120, () => now);
-    for (let i = 0; i < 120; i++) expect(pacer.take('key-a')).toBe(0);
-    expect(pacer.take('key-a')).toBe(500); // 120 a minute: one every 500 ms
-    now += 500;
-    expect(pacer.take('key-a')).toBe(0);
-    expect(pacer.take('key-a')).toBeGreaterThan(0);
+    const sentAt: number[] = [];
+    while (now < 180_000) {
+      if (pacer.take('key-a') === 0) sentAt.push(now);
+      now += 100;
+    }
+    for (const start of sentAt) expect(sentAt.filter((t) => t >= start && t < start + 60_000).length).toBeLessThanOrEqual(120);
+    expect(sentAt).toHaveLength(360);
+  });
+
+  it('says how long until the oldest send leaves the window', () => {
+    let now = 0;
+    const pacer = new Pacer(2, () => now);
+    expect(pacer.take('k')).toBe(0);
+    now = 10_000;
+    expect(pacer.take('k')).toBe(0);
+    now = 20_000;
+    expect(pacer.take('k')).toBe(40_000);
+    now = 60_000;
+    expect(pacer.take('k')).toBe(0);
   });
 
   it('keeps keys apart', () => {

@@ -87,7 +87,9 @@ export function fitEventSize(event: PagerDutyEvent, maxBytes: number = PagerDuty
     const description = details.description ?? '';
     if (description.length > 1) {
       // Each UTF-16 unit is at least one byte, so cutting `overflow` units frees at least `overflow` bytes.
-      details.description = truncateText(description, Math.max(0, description.length - overflow - 1));
+      const cut = truncateText(description, Math.max(0, description.length - overflow - 1));
+      if (cut === '') delete details.description;
+      else details.description = cut;
     } else {
       const largest = Object.keys(details)
         .filter((key) => key !== 'truncated')

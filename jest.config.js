@@ -1,6 +1,7 @@
 /**
  * Projects: unit (pure logic), integration (real database through the real schema),
- * e2e (real HTTP server on port 0), mysql (needs TEST_DATABASE_URL; MariaDB-only behaviour).
+ * e2e (real HTTP server on port 0), contract (every EscalationProvider against its strict fake),
+ * mysql (needs TEST_DATABASE_URL; MariaDB-only behaviour).
  * `npm test` runs the first three on SQLite; `.ci/run` runs them again on MariaDB plus `mysql`.
  */
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
@@ -10,6 +11,7 @@ const projects = [
   { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
   { ...base, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
   { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+  { ...base, displayName: 'contract', testMatch: ['<rootDir>/test/contract/**/*.test.ts'] },
 ];
 if (process.env.TEST_DATABASE_URL) {
   projects.push({ ...base, displayName: 'mysql', testMatch: ['<rootDir>/test/mysql/**/*.test.ts'] });

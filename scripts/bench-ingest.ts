@@ -69,21 +69,37 @@ const log = (line = ''): void => {
   process.stdout.write(`${line}\n`);
 };
 
-/**
- * Load average and (on Linux) CPU pressure before the run: other work on the machine makes
- * every figure noisy. Busy: more than 10% CPU pressure, or without PSI a 1-minute load over half the cores.
- */
-function machineLoad(): { text: string; busy: boolean } {
-  const [oneMinute] = os.loadavg();
-  let pressure: number | undefined;
+/** Busy and total CPU time of the machine so far, in clock ticks (Linux); undefined elsewhere. */
+function machineTicks(): { busy: number; total: number } | undefined {
   try {
-    const some = /some avg10=([\d.]+)/.exec(fs.readFileSync('/proc/pressure/cpu', 'utf8'));
-    if (some) pressure = Number(some[1]);
+    const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const idle = fields[3]! + (fields[4] ?? 0); // idle + iowait
+    const total = fields.slice(0, 8).reduce((sum, value) => sum + value, 0); // without guest time (counted in user)
+    return { busy: total - idle, total };
   } catch {
-    // no PSI on this kernel
+    return undefined;
   }
-  const busy = pressure !== undefined ? pressure > 10 : oneMinute! > os.cpus().length / 2;
-  return { text: `load average (1 min) ${oneMinute!.toFixed(2)}${pressure === undefined ? '' : `, CPU pressure avg10 ${pressure}%`}`, busy };
+}
+
+/**
+ * How much CPU other processes used over one second before the run (this process's own use
+ * subtracted): other work on the machine makes every figure noisy. Falls back to the load average.
+ */
+async function otherLoad(): Promise<{ text: string; busy: boolean }> {
+  const cores = os.cpus().length;
+  const before = machineTicks();
+  const ownBefore = process.cpuUsage();
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const after = machineTicks();
+  const own = process.cpuUsage(ownBefore);
+  if (!before || !after || after.total === before.total) {
+    const [oneMinute] = os.loadavg();
+    return { text: `load average (1 min) ${oneMinute!.toFixed(2)}`, busy: oneMinute! > cores / 2 };
+  }
+  const machineBusy = (after.busy - before.busy) / (after.total - before.total); // share of all cores
+  const ownShare = (own.user + own.system) / 1e6 / cores; // µs over 1 s, as a share of all cores
+  const others = Math.max(0, machineBusy - ownShare);
+  return { text: `other processes used ${(others * 100).toFixed(0)}% of the ${cores} cores in the second before the run`, busy: others > 0.15 };
 }
 
 /** Databases to drop however the run ends. */
@@ -146,8 +162,8 @@ async function main(): Promise<number> {
     'note: the HTTP client runs in a worker thread of this process, and MariaDB on the same machine: ' +
       `client, service and database share the ${cpus.length} cores, so all figures are lower bounds for a dedicated server.`,
   );
-  const before = machineLoad();
-  log(`before start: ${before.text}${before.busy ? ' — the machine is busy with other work: expect noisy figures' : ''}`);
+  const others = await otherLoad();
+  log(`before start: ${others.text}${others.busy ? ' — the machine is busy with other work: expect noisy figures' : ''}`);
   log();
 
   // ---- 1. The service --------------------------------------------------------------------------

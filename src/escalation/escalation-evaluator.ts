@@ -77,8 +77,10 @@ export class EscalationEvaluator {
       const qb = manager.getRepository(FailureGroupEntity).createQueryBuilder('g').where('g.id = :groupId', { groupId });
       const group = await this.options.dialect.forUpdate(qb).getOne();
       if (!group) return false;
-      const service = await this.options.registry.getById(group.serviceId);
-      const policy = await this.options.policies.forService(service.id);
+      // Reads inside the transaction use its connection: holding the group lock while waiting for
+      // a second pool connection could starve the pool under a burst of reports to this group.
+      const service = await this.options.registry.getById(group.serviceId, manager);
+      const policy = await this.options.policies.forService(service.id, manager);
       const now = this.now();
       const open = await this.options.incidents.lockOpenForGroup(manager, group.id);
       const lastResolvedAt = open ? null : await this.lastResolvedAt(manager, group.id);
@@ -117,7 +119,7 @@ export class EscalationEvaluator {
 
   private async reconsider(manager: EntityManager, incident: IncidentEntity): Promise<boolean> {
     const group = await manager.getRepository(FailureGroupEntity).findOneBy({ id: incident.groupId });
-    const policy = await this.options.policies.getById(incident.policyId);
+    const policy = await this.options.policies.getById(incident.policyId, manager);
     if (!group || !policy) return false;
     const rules = this.options.policies.rulesOf(policy);
     const decision = decide(rules, activity(group, { qualifyingInWindow: 0, criticalInWindow: 0 }), openState(incident), this.now());
@@ -125,7 +127,7 @@ export class EscalationEvaluator {
       return this.options.incidents.moveLocked(manager, incident, IncidentStatus.RESOLVED, { actor: 'failure-desk', note: `auto-resolved: ${decision.why}` });
     }
     if (decision.kind === 'renotify') {
-      const service: ServiceEntity = await this.options.registry.getById(group.serviceId);
+      const service: ServiceEntity = await this.options.registry.getById(group.serviceId, manager);
       const stats = await this.stats(manager, group, rules.minSeverity, rules.thresholdWindowSeconds, null, this.now());
       const rank: Rank = rankGroup({ ...stats.rankInput, maxSeverity: SEVERITY_BY_RANK[group.maxSeverity] ?? 'INFO', criticality: service.criticality, regressed: group.regressed });
       await this.options.incidents.renotify(manager, incident, group, rank, decision.why);

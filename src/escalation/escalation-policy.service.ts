@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { BadUserInputError } from '../platform/errors';
 import type { TransactionRunner } from '../platform/db';
 import type { ServiceEntity, ServiceRegistry } from '../registry';
@@ -66,13 +66,13 @@ export class EscalationPolicyService {
   }
 
   /** The service's own policy, else the global default, else none (nothing pages). */
-  async forService(serviceId: string): Promise<EscalationPolicyEntity | null> {
-    const rows = await this.dataSource.getRepository(EscalationPolicyEntity).find({ where: [{ scope: serviceId }, { scope: GLOBAL_POLICY_SCOPE }] });
+  async forService(serviceId: string, manager?: EntityManager): Promise<EscalationPolicyEntity | null> {
+    const rows = await (manager ?? this.dataSource.manager).getRepository(EscalationPolicyEntity).find({ where: [{ scope: serviceId }, { scope: GLOBAL_POLICY_SCOPE }] });
     return rows.find((p) => p.scope === serviceId) ?? rows.find((p) => p.scope === GLOBAL_POLICY_SCOPE) ?? null;
   }
 
-  getById(id: string): Promise<EscalationPolicyEntity | null> {
-    return this.dataSource.getRepository(EscalationPolicyEntity).findOneBy({ id });
+  getById(id: string, manager?: EntityManager): Promise<EscalationPolicyEntity | null> {
+    return (manager ?? this.dataSource.manager).getRepository(EscalationPolicyEntity).findOneBy({ id });
   }
 
   list(): Promise<EscalationPolicyEntity[]> {

@@ -62,7 +62,7 @@ export class FailureActionService {
 
   async retry(principal: Principal, failureId: string, note?: string | null): Promise<FailureEntity> {
     const failure = await this.actOnOne(failureId, async (manager, current) => {
-      const service = await this.options.registry.getById(current.serviceId);
+      const service = await this.options.registry.getById(current.serviceId, manager);
       await this.options.dispatcher.assertDeliverable(service);
       await this.move(manager, current, { to: FailureStatus.RETRYING, action: FailureAction.RETRY_REQUESTED, note: optionalNote(note) }, principal.actor);
       await this.requestRetry(manager, current);
@@ -85,7 +85,7 @@ export class FailureActionService {
   completeRetry(principal: Principal, failureId: string, succeeded: boolean, errorMessage?: string | null): Promise<FailureEntity> {
     return this.actOnOne(failureId, async (manager, current) => {
       if (principal.role === Role.REPORTER) {
-        const service = await this.options.registry.getById(current.serviceId);
+        const service = await this.options.registry.getById(current.serviceId, manager);
         requireServiceAccess(principal, service.id, service.name);
       } else if (principal.role !== Role.ADMIN) {
         throw new ForbiddenError('Only the owning service (or an admin) completes a retry');
@@ -105,7 +105,7 @@ export class FailureActionService {
   retryGroup(principal: Principal, groupId: string, note?: string | null): Promise<{ group: FailureGroupEntity; affected: number }> {
     return this.actOnGroup(principal, groupId, [FailureStatus.FAILED], FailureAction.RETRY_REQUESTED, optionalNote(note), async (manager, failure, group) => {
       if (failure === null) {
-        await this.options.dispatcher.assertDeliverable(await this.options.registry.getById(group.serviceId));
+        await this.options.dispatcher.assertDeliverable(await this.options.registry.getById(group.serviceId, manager));
         return;
       }
       await this.move(manager, failure, { to: FailureStatus.RETRYING, action: FailureAction.RETRY_REQUESTED, note: optionalNote(note) }, principal.actor);
@@ -229,7 +229,7 @@ export class FailureActionService {
   }
 
   private async requestRetry(manager: EntityManager, failure: FailureEntity): Promise<void> {
-    const service = await this.options.registry.getById(failure.serviceId);
+    const service = await this.options.registry.getById(failure.serviceId, manager);
     await this.options.dispatcher.dispatch(manager, service, { requestId: randomUUID(), failureId: failure.id, serviceId: service.id, attempt: failure.attempt + 1 });
   }
 

@@ -180,16 +180,7 @@ export class IncidentService {
   async recordDelivery(incidentId: string, action: DeliveryAction, status: DeliveryStatus, attempt: number, outcome: { httpStatus?: number; error?: string }): Promise<void> {
     const now = this.now();
     await this.options.transactions.run(async (manager) => {
-      await manager.getRepository(IncidentDeliveryEntity).insert({
-        id: randomUUID(),
-        incidentId,
-        action,
-        status,
-        httpStatus: outcome.httpStatus ?? null,
-        error: outcome.error?.slice(0, 2_000) ?? null,
-        attempt,
-        at: now,
-      });
+      // The incident first: whoever sees the attempt also sees what it did to the incident.
       if (status === 'DELIVERED') {
         const notified = action === 'TRIGGER' ? ', notified_count = notified_count + 1, last_notified_at = ?' : '';
         await manager.query(`UPDATE incidents SET delivery_error = NULL${notified}, updated_at = ? WHERE id = ?`, [
@@ -200,6 +191,16 @@ export class IncidentService {
       } else {
         await manager.query('UPDATE incidents SET delivery_error = ?, updated_at = ? WHERE id = ?', [`${action}: ${outcome.error ?? 'failed'}`.slice(0, 2_000), toDbTimestamp(now), incidentId]);
       }
+      await manager.getRepository(IncidentDeliveryEntity).insert({
+        id: randomUUID(),
+        incidentId,
+        action,
+        status,
+        httpStatus: outcome.httpStatus ?? null,
+        error: outcome.error?.slice(0, 2_000) ?? null,
+        attempt,
+        at: now,
+      });
       if (status !== 'RETRYING') await this.options.changes.record(manager, { incidentIds: [incidentId] });
     });
     if (status !== 'RETRYING') this.options.changes.committed();

@@ -10,6 +10,7 @@ import { AppError, BadUserInputError } from '../platform/errors';
 import type { AppMetrics } from '../platform/metrics';
 import type { ServiceEntity, ServiceRegistry } from '../registry';
 import type { RedactionOptions } from './redaction';
+import { GroupCommit } from './group-commit';
 import { REPORT_LIMITS } from './report-limits';
 import { type PreparedReport, type RawReport, prepareReport } from './report-normalizer';
 
@@ -35,6 +36,7 @@ export interface IngestionServiceOptions {
 }
 
 const INSERT_CHUNK = 500;
+const MYSQL_CONCURRENT_COMMITS = 4;
 const FAILURE_COLUMNS = [
   'id', 'service_id', 'group_id', 'idempotency_key', 'task_type', 'task_id', 'pattern', 'source', 'status', 'attempt', 'severity',
   'error_type', 'error_message', 'stack_trace', 'payload', 'attributes', 'occurred_at', 'received_at', 'updated_at',
@@ -46,9 +48,12 @@ const FAILURE_COLUMNS = [
  */
 export class IngestionService {
   private readonly now: () => Date;
+  private readonly commits: GroupCommit<PreparedReport, Map<string, FailureEntity>>;
 
   constructor(private readonly options: IngestionServiceOptions) {
     this.now = options.now ?? (() => new Date());
+    // SQLite runs one transaction at a time anyway; MySQL gains from a few in parallel.
+    this.commits = new GroupCommit((reports) => this.commit(reports), options.dialect.engine === 'mysql' ? MYSQL_CONCURRENT_COMMITS : 1, REPORT_LIMITS.batchSize);
   }
 
   async report(principal: Principal, reports: RawReport[], asBatch: boolean): Promise<IngestionResult> {
@@ -83,16 +88,30 @@ export class IngestionService {
     }
     const candidates = [...firstByKey.values()];
 
-    const { stored, existing } = await this.options.transactions.run((manager) => this.write(manager, candidates, receivedAt));
-    if (stored.length > 0) this.options.changes.committed();
-    const byKey = new Map<string, FailureEntity>();
-    for (const failure of [...stored, ...existing]) byKey.set(dedupKey(failure.serviceId, failure.idempotencyKey), failure);
+    // Concurrent callers may share one transaction; the key → failure map covers all of them.
+    const byKey = await this.commits.submit(candidates);
+    const stored = candidates.filter((c) => byKey.get(dedupKey(c.serviceId, c.idempotencyKey))!.id === c.id).map((c) => byKey.get(dedupKey(c.serviceId, c.idempotencyKey))!);
     return {
       accepted: stored.length,
       duplicates: reports.length - stored.length,
       failures: prepared.map((r) => byKey.get(dedupKey(r.serviceId, r.idempotencyKey))!),
       stored,
     };
+  }
+
+  /** One transaction for the reports of one or more callers; answers which failure each key has now. */
+  private async commit(reports: PreparedReport[]): Promise<Map<string, FailureEntity>> {
+    // A key sent by two callers of one commit counts for the first, as it would one after the other.
+    const firstByKey = new Map<string, PreparedReport>();
+    for (const report of reports) {
+      const key = dedupKey(report.serviceId, report.idempotencyKey);
+      if (!firstByKey.has(key)) firstByKey.set(key, report);
+    }
+    const { stored, existing } = await this.options.transactions.run((manager) => this.write(manager, [...firstByKey.values()]));
+    if (stored.length > 0) this.options.changes.committed();
+    const byKey = new Map<string, FailureEntity>();
+    for (const failure of [...stored, ...existing]) byKey.set(dedupKey(failure.serviceId, failure.idempotencyKey), failure);
+    return byKey;
   }
 
   private async resolveServices(principal: Principal, reports: RawReport[]): Promise<Map<string, ServiceEntity>> {
@@ -105,19 +124,25 @@ export class IngestionService {
     return services;
   }
 
-  private async write(manager: EntityManager, candidates: PreparedReport[], receivedAt: Date): Promise<{ stored: FailureEntity[]; existing: FailureEntity[] }> {
+  private async write(manager: EntityManager, candidates: PreparedReport[]): Promise<{ stored: FailureEntity[]; existing: FailureEntity[] }> {
     const groupIds = new Map<string, string>();
     for (const report of candidates) groupIds.set(report.fingerprint, this.options.grouping.groupIdFor(report.fingerprint));
+    let inserted = 0;
     for (let i = 0; i < candidates.length; i += INSERT_CHUNK) {
-      await this.insertIgnoringDuplicates(manager, candidates.slice(i, i + INSERT_CHUNK), groupIds, receivedAt);
+      inserted += await this.insertIgnoringDuplicates(manager, candidates.slice(i, i + INSERT_CHUNK), groupIds);
     }
 
-    // Which rows are ours? A row whose id is the one we generated was inserted by this transaction.
-    const present = await this.findByKeys(manager, candidates);
-    const ourIds = new Set(candidates.map((c) => c.id));
-    const storedIds = new Set(present.filter((row) => ourIds.has(row.id)).map((row) => row.id));
-    const storedReports = candidates.filter((c) => storedIds.has(c.id));
-    const existingIds = present.filter((row) => !ourIds.has(row.id)).map((row) => row.id);
+    // Every row went in (the common case): all are ours. Otherwise, a row whose id is the one we
+    // generated was inserted by this transaction; the others were there before.
+    let storedReports = candidates;
+    let existingIds: string[] = [];
+    if (inserted !== candidates.length) {
+      const present = await this.findByKeys(manager, candidates);
+      const ourIds = new Set(candidates.map((c) => c.id));
+      const storedIds = new Set(present.filter((row) => ourIds.has(row.id)).map((row) => row.id));
+      storedReports = candidates.filter((c) => storedIds.has(c.id));
+      existingIds = present.filter((row) => !ourIds.has(row.id)).map((row) => row.id);
+    }
 
     const increments = this.increments(storedReports, groupIds);
     await this.options.grouping.recordFailures(manager, increments);
@@ -125,20 +150,25 @@ export class IngestionService {
       await this.options.changes.record(manager, { reportedFailureIds: storedReports.map((r) => r.id), groupIds: increments.map((i) => i.groupId) });
     }
     const existing = existingIds.length ? await manager.getRepository(FailureEntity).findBy({ id: In(existingIds) }) : [];
-    return { stored: storedReports.map((r) => toEntity(r, groupIds.get(r.fingerprint)!, receivedAt)), existing };
+    return { stored: storedReports.map((r) => toEntity(r, groupIds.get(r.fingerprint)!)), existing };
   }
 
-  private async insertIgnoringDuplicates(manager: EntityManager, rows: PreparedReport[], groupIds: Map<string, string>, receivedAt: Date): Promise<void> {
+  /** Returns how many rows went in (the others repeated a key already stored). */
+  private async insertIgnoringDuplicates(manager: EntityManager, rows: PreparedReport[], groupIds: Map<string, string>): Promise<number> {
     const placeholders = `(${FAILURE_COLUMNS.map(() => '?').join(', ')})`;
-    const at = toDbTimestamp(receivedAt);
-    const params = rows.flatMap((r) => [
-      r.id, r.serviceId, groupIds.get(r.fingerprint)!, r.idempotencyKey, r.taskType, r.taskId, r.pattern, r.source, FailureStatus.FAILED, r.attempt, r.severity,
-      r.errorType, r.errorMessage, r.stackTrace, r.payloadJson, r.attributesJson, toDbTimestamp(r.occurredAt), at, at,
-    ]);
-    await manager.query(
+    const params = rows.flatMap((r) => {
+      const at = toDbTimestamp(r.receivedAt);
+      return [
+        r.id, r.serviceId, groupIds.get(r.fingerprint)!, r.idempotencyKey, r.taskType, r.taskId, r.pattern, r.source, FailureStatus.FAILED, r.attempt, r.severity,
+        r.errorType, r.errorMessage, r.stackTrace, r.payloadJson, r.attributesJson, toDbTimestamp(r.occurredAt), at, at,
+      ];
+    });
+    const result = await manager.queryRunner!.query(
       `${this.options.dialect.insertIgnore()} failures (${FAILURE_COLUMNS.join(', ')}) VALUES ${rows.map(() => placeholders).join(', ')}`,
       params,
+      true,
     );
+    return result.affected ?? 0;
   }
 
   private async findByKeys(manager: EntityManager, candidates: PreparedReport[]): Promise<Array<{ id: string }>> {
@@ -190,7 +220,7 @@ function dedupKey(serviceId: string, idempotencyKey: string): string {
   return `${serviceId}\u0000${idempotencyKey}`;
 }
 
-function toEntity(r: PreparedReport, groupId: string, receivedAt: Date): FailureEntity {
+function toEntity(r: PreparedReport, groupId: string): FailureEntity {
   return Object.assign(new FailureEntity(), {
     id: r.id,
     serviceId: r.serviceId,
@@ -209,7 +239,7 @@ function toEntity(r: PreparedReport, groupId: string, receivedAt: Date): Failure
     payloadJson: r.payloadJson,
     attributesJson: r.attributesJson,
     occurredAt: r.occurredAt,
-    receivedAt,
-    updatedAt: receivedAt,
+    receivedAt: r.receivedAt,
+    updatedAt: r.receivedAt,
   });
 }

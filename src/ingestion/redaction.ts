@@ -63,8 +63,13 @@ const PAIR_VALUE = new RegExp(
 
 /** Normalises a configured key list: lower-case, '-', '_' and whitespace removed, empties and duplicates dropped. */
 export function normalizeRedactKeys(keys: readonly string[]): string[] {
-  return [...new Set(keys.map(normalizeKey).filter((key) => key.length > 0))];
+  let normalized = NORMALIZED.get(keys);
+  if (!normalized) NORMALIZED.set(keys, (normalized = [...new Set(keys.map(normalizeKey).filter((key) => key.length > 0))]));
+  return normalized;
 }
+
+/** The same option list comes with every call: normalise it once (ingestion calls this per field). */
+const NORMALIZED = new WeakMap<readonly string[], string[]>();
 
 function normalizeKey(key: string): string {
   return key.toLowerCase().replace(KEY_SEPARATORS, '');

@@ -41,6 +41,7 @@ export interface PreparedReport {
   payloadJson: string | null;
   attributesJson: string;
   occurredAt: Date;
+  receivedAt: Date;
   fingerprint: string;
   messageTemplate: string;
   redactions: number;
@@ -129,6 +130,7 @@ export function prepareReport(raw: RawReport, serviceId: string, redaction: Reda
     payloadJson,
     attributesJson: JSON.stringify(attributes.value),
     occurredAt,
+    receivedAt,
     fingerprint,
     messageTemplate,
     redactions,

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { type AuthService, type Principal, Role } from '../auth';
 import type { TransactionRunner } from '../platform/db';
 import { BadUserInputError, ConflictError, NotFoundError } from '../platform/errors';
@@ -100,8 +100,12 @@ export class ServiceRegistry {
     return ids.map((id) => byId.get(id) ?? null);
   }
 
-  async getById(id: string): Promise<ServiceEntity> {
-    const service = await this.dataSource.getRepository(ServiceEntity).findOneBy({ id });
+  /**
+   * The service with that id; NOT_FOUND otherwise. Inside a transaction pass its manager: a
+   * second pool connection taken while holding row locks can starve the pool.
+   */
+  async getById(id: string, manager?: EntityManager): Promise<ServiceEntity> {
+    const service = await (manager ?? this.dataSource.manager).getRepository(ServiceEntity).findOneBy({ id });
     if (!service) throw new NotFoundError('Service', id);
     return service;
   }

@@ -141,7 +141,7 @@ describe('escalation to PagerDuty and Opsgenie', () => {
     const before = pagerDuty.received('trigger').length;
     const stored = expectData(await t.request<{ reportFailure: { group: { id: string } } }>(REPORT_FAILURE, { input: report(svc.name, { severity: 'CRITICAL' }) }, svc.token));
     const [id] = await incidentOf(stored.reportFailure.group.id);
-    const failed = await until(id!, (i) => i.deliveries.some((d) => d.status === 'FAILED'));
+    const failed = await until(id!, (i) => i.deliveries.some((d) => d.status === 'FAILED') && i.deliveryError !== null);
     expect(failed.deliveries).toEqual([expect.objectContaining({ action: 'TRIGGER', status: 'FAILED', httpStatus: 400 })]);
     expect(failed.deliveryError).toMatch(/TRIGGER: .*(invalid|Invalid)/);
     await t.app.outbox.runOnce();

@@ -1,0 +1,775 @@
+/**
+ * Live-feed benchmark: `npx tsx scripts/bench-live.ts` (npm run bench:live).
+ *
+ * Not a test: it prints figures and exits 0 whatever they are (1 only when something errors).
+ *
+ * Scenario "failure-desk": the real app (child process, SQLite in a temp dir or a fresh database on
+ * BENCH_DATABASE_URL's server) with BENCH_SOCKETS graphql-ws clients in this process, each
+ * subscribed to `failureReported(filter: {service})`, while a reporter (worker thread of this
+ * process) sends single `reportFailure` requests at BENCH_RATE per second for BENCH_SECONDS.
+ * Latency is the client's Date.now() at receipt minus the failure's `receivedAt` (stamped by the
+ * server just before its write transaction, on the same machine clock); request start → receipt
+ * is printed too. Every socket must receive every accepted report exactly once.
+ *
+ * Scenario "bare ws": the same number of plain `ws` sockets on a bare WebSocketServer (child
+ * process), which broadcasts the same number of messages at the same rate, each the size of a
+ * real `next` message (one is captured from the app first); latency is send → receipt.
+ *
+ * Environment (all optional):
+ *   BENCH_SOCKETS           subscribed sockets (default 1000)
+ *   BENCH_RATE              reports (messages) per second (default 200)
+ *   BENCH_SECONDS           measured seconds of load (default 20)
+ *   BENCH_WARMUP_SECONDS    unmeasured load first, same rate (default 2)
+ *   BENCH_REPORTER_CONNECTIONS  keep-alive HTTP connections of the reporter (default 16; fewer than the app's
+ *                           MariaDB pool of 20, see the note printed with the results)
+ *   BENCH_DRAIN_IDLE_MS     after the load, stop waiting once nothing arrived for this long (default 5000)
+ *   BENCH_DATABASE_URL      mysql://user@host:port: run the app on MariaDB/MySQL (a fresh database, dropped at the end)
+ *   BENCH_REDIS_URL         redis://host:port: run the app with the Redis event bus
+ *   BENCH_SCENARIOS         comma list of failure-desk,bare (default both; bare alone still starts the app
+ *                           briefly, without load, to capture the real message it imitates)
+ *   BENCH_CPU_PROF_DIR      profile the app server process over the measured window (V8 sampling profiler),
+ *                           write the .cpuprofile there and print where the time went
+ */
+import 'reflect-metadata';
+import { type ChildProcess, execSync, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import readline from 'node:readline';
+import { type Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { summarizeCpuProfile } from './bench/live-cpu-profile';
+import { type ReporterResult, runReporter } from './bench/live-reporter';
+
+const TARGET_RATIO = 0.5; // failure-desk deliveries/s ÷ bare broadcast deliveries/s
+const TARGET_P99_MS = 250;
+
+function intEnv(name: string, fallback: number, min = 1): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min} (got "${raw}")`);
+  return value;
+}
+
+const settings = {
+  sockets: intEnv('BENCH_SOCKETS', 1_000),
+  rate: intEnv('BENCH_RATE', 200),
+  seconds: intEnv('BENCH_SECONDS', 20),
+  warmupSeconds: intEnv('BENCH_WARMUP_SECONDS', 2, 0),
+  drainIdleMs: intEnv('BENCH_DRAIN_IDLE_MS', 5_000),
+  reporterConnections: intEnv('BENCH_REPORTER_CONNECTIONS', 16),
+  databaseUrl: process.env.BENCH_DATABASE_URL || undefined,
+  redisUrl: process.env.BENCH_REDIS_URL || undefined,
+  scenarios: (process.env.BENCH_SCENARIOS || 'failure-desk,bare').split(',').map((s) => s.trim()),
+  cpuProfDir: process.env.BENCH_CPU_PROF_DIR ? path.resolve(process.env.BENCH_CPU_PROF_DIR) : undefined,
+};
+const RUN_ID = randomBytes(3).toString('hex');
+const SUBSCRIPTION = (service: string) =>
+  `subscription { failureReported(filter: {service: ${JSON.stringify(service)}}) { id taskId receivedAt severity service { name } group { id count } } }`;
+
+const log = (line = ''): void => {
+  process.stdout.write(`${line}\n`);
+};
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+
+type Reply = Record<string, unknown> & { event: string; error?: string };
+
+/** A server child (scripts/bench/live-server.ts) driven by JSON lines; one command at a time. */
+class ServerProcess {
+  private readonly waiters: Array<(reply: Reply) => void> = [];
+  private readonly exited: Promise<number | null>;
+  private ready!: Reply;
+
+  private constructor(private readonly child: ChildProcess) {
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  static async start(mode: 'app' | 'bare', nodeArgs: string[] = []): Promise<ServerProcess> {
+    const file = path.join(__dirname, 'bench', 'live-server.ts');
+    const child = spawn(process.execPath, [...nodeArgs, '--require', require.resolve('tsx/cjs'), file, mode], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        BENCH_DATABASE_URL: settings.databaseUrl ?? '',
+        BENCH_REDIS_URL: settings.redisUrl ?? '',
+        BENCH_CPU_PROF_DIR: mode === 'app' ? (settings.cpuProfDir ?? '') : '',
+      },
+    });
+    const server = new ServerProcess(child);
+    live.add(server);
+    const lines = readline.createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      let message: Reply;
+      try {
+        message = JSON.parse(line) as Reply;
+      } catch {
+        process.stderr.write(`[${mode} server] ${line}\n`);
+        return;
+      }
+      server.waiters.shift()?.(message);
+    });
+    const first = await Promise.race([
+      server.next(),
+      server.exited.then((code) => ({ event: 'fatal', error: `server process exited with code ${code}` }) as Reply),
+    ]);
+    if (first.event !== 'ready') {
+      live.delete(server);
+      child.kill();
+      throw new Error(`${mode} server did not start: ${first.error ?? JSON.stringify(first)}`);
+    }
+    server.ready = first;
+    return server;
+  }
+
+  get info(): Reply {
+    return this.ready;
+  }
+
+  private next(): Promise<Reply> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  async command<T extends object>(cmd: string, extra: Record<string, unknown> = {}): Promise<T & Reply> {
+    const reply = this.next();
+    this.child.stdin!.write(`${JSON.stringify({ cmd, ...extra })}\n`);
+    const result = await Promise.race([reply, this.exited.then((code) => ({ event: 'fatal', error: `server exited with code ${code}` }) as Reply)]);
+    if (result.error) throw new Error(`server command ${cmd} failed: ${result.error}`);
+    return result as T & Reply;
+  }
+
+  /** Asks the child to stop (it closes everything and drops its database), killing it after 30 s. */
+  async stop(): Promise<void> {
+    live.delete(this);
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const stopped = this.next();
+    this.child.stdin!.write(`${JSON.stringify({ cmd: 'stop' })}\n`);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
+    const reply = await Promise.race([stopped, this.exited.then(() => ({ event: 'stopped' }) as Reply)]);
+    await this.exited;
+    clearTimeout(timer);
+    if (reply.error) throw new Error(`server cleanup failed: ${reply.error}`);
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill('SIGTERM');
+  }
+}
+
+const live = new Set<ServerProcess>();
+
+// ---------------------------------------------------------------------------------------------
+// Deliveries
+
+/** What the sockets received of one batch of messages (task ids `${prefix}${seq}`). */
+class Deliveries {
+  /** Date.now() at receipt, per socket × seq (0: not received). */
+  readonly receipt: Float64Array;
+  /** The message's receivedAt (commit / send time), per seq. */
+  readonly stampedAt: Float64Array;
+  delivered = 0;
+  duplicates = 0;
+  firstAt = Number.POSITIVE_INFINITY;
+  lastAt = 0;
+
+  constructor(
+    readonly prefix: string,
+    readonly sockets: number,
+    readonly count: number,
+  ) {
+    this.receipt = new Float64Array(sockets * count);
+    this.stampedAt = new Float64Array(count);
+  }
+
+  record(socket: number, seq: number, receivedAt: string, now: number): void {
+    if (!(seq >= 0 && seq < this.count)) return;
+    const i = socket * this.count + seq;
+    if (this.receipt[i] !== 0) {
+      this.duplicates++;
+      return;
+    }
+    this.receipt[i] = now;
+    this.delivered++;
+    if (now < this.firstAt) this.firstAt = now;
+    this.lastAt = now;
+    if (this.stampedAt[seq] === 0) this.stampedAt[seq] = Date.parse(receivedAt);
+  }
+}
+
+/** Routes each received message to the Deliveries of its task-id prefix. */
+class Receiver {
+  private readonly batches = new Map<string, Deliveries>();
+  unexpected = 0;
+  errors: string[] = [];
+  closed = 0;
+
+  open(prefix: string, sockets: number, count: number): Deliveries {
+    const batch = new Deliveries(prefix, sockets, count);
+    this.batches.set(prefix, batch);
+    return batch;
+  }
+
+  receive(socket: number, failure: { taskId?: unknown; receivedAt?: unknown } | undefined): void {
+    const now = Date.now();
+    const taskId = typeof failure?.taskId === 'string' ? failure.taskId : '';
+    const cut = taskId.lastIndexOf('-') + 1;
+    const batch = this.batches.get(taskId.slice(0, cut));
+    if (!batch) {
+      this.unexpected++;
+      return;
+    }
+    batch.record(socket, Number(taskId.slice(cut)), String(failure!.receivedAt), now);
+  }
+
+  error(message: string): void {
+    if (this.errors.length < 10) this.errors.push(message);
+  }
+}
+
+/** Waits until `batch` holds `expected` deliveries, or nothing new arrived for idleMs. */
+async function drain(batch: Deliveries, expected: number, idleMs: number): Promise<void> {
+  let last = batch.delivered;
+  let lastChange = Date.now();
+  while (batch.delivered < expected) {
+    await sleep(20);
+    if (batch.delivered !== last) {
+      last = batch.delivered;
+      lastChange = Date.now();
+    } else if (Date.now() - lastChange > idleMs) return;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures
+
+/** Latencies in whole milliseconds (both clocks tick in ms), as a histogram. */
+class Histogram {
+  private readonly buckets = new Uint32Array(600_001);
+  count = 0;
+  max = 0;
+
+  add(ms: number): void {
+    const v = Math.max(0, Math.round(ms));
+    this.buckets[Math.min(v, this.buckets.length - 1)]!++;
+    this.count++;
+    if (v > this.max) this.max = v;
+  }
+
+  /** Nearest-rank percentile. */
+  percentile(p: number): number {
+    if (this.count === 0) return Number.NaN;
+    const rank = Math.max(1, Math.ceil((p / 100) * this.count));
+    let seen = 0;
+    for (let v = 0; v < this.buckets.length; v++) {
+      seen += this.buckets[v]!;
+      if (seen >= rank) return v === this.buckets.length - 1 ? this.max : v;
+    }
+    return this.max;
+  }
+}
+
+interface Usage {
+  wallMs: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  eventLoopUtilization: number;
+}
+
+interface ScenarioResult {
+  name: string;
+  sockets: number;
+  messages: number;
+  offeredPerSecond: number;
+  /** Messages stamped (committed / sent) per second: first to last stamp. */
+  committedPerSecond: number;
+  deliveriesPerSecond: number;
+  latency: Histogram;
+  requestLatency?: Histogram;
+  lost: number;
+  duplicates: number;
+  unexpected: number;
+  closedSockets: number;
+  /** Last receipt minus last offer. */
+  tailMs: number;
+  serverUsage: Usage;
+  clientUsage: Usage;
+  messageBytes?: number;
+  notes: string[];
+}
+
+function figures(
+  name: string,
+  batch: Deliveries,
+  offered: { firstAt: number; lastAt: number; accepted: (seq: number) => boolean; startedAt?: Float64Array },
+): Pick<ScenarioResult, 'name' | 'sockets' | 'messages' | 'offeredPerSecond' | 'committedPerSecond' | 'deliveriesPerSecond' | 'latency' | 'requestLatency' | 'lost' | 'duplicates' | 'tailMs'> {
+  const latency = new Histogram();
+  const requestLatency = offered.startedAt ? new Histogram() : undefined;
+  let messages = 0;
+  let delivered = 0;
+  let firstStamp = Number.POSITIVE_INFINITY;
+  let lastStamp = 0;
+  for (let seq = 0; seq < batch.count; seq++) {
+    if (!offered.accepted(seq)) continue;
+    messages++;
+    const stamped = batch.stampedAt[seq]!;
+    if (stamped > 0) {
+      firstStamp = Math.min(firstStamp, stamped);
+      lastStamp = Math.max(lastStamp, stamped);
+    }
+    for (let socket = 0; socket < batch.sockets; socket++) {
+      const at = batch.receipt[socket * batch.count + seq]!;
+      if (at === 0) continue;
+      delivered++;
+      latency.add(at - stamped);
+      requestLatency?.add(at - offered.startedAt![seq]!);
+    }
+  }
+  const offerSeconds = Math.max(1e-3, (offered.lastAt - offered.firstAt) / 1000);
+  const deliverySeconds = Math.max(1e-3, (batch.lastAt - offered.firstAt) / 1000);
+  return {
+    name,
+    sockets: batch.sockets,
+    messages,
+    offeredPerSecond: (batch.count - 1) / offerSeconds,
+    committedPerSecond: lastStamp > firstStamp ? (messages - 1) / ((lastStamp - firstStamp) / 1000) : Number.NaN,
+    deliveriesPerSecond: delivered / deliverySeconds,
+    latency,
+    requestLatency,
+    lost: messages * batch.sockets - delivered,
+    duplicates: batch.duplicates,
+    tailMs: batch.lastAt ? batch.lastAt - offered.lastAt : Number.NaN,
+  };
+}
+
+class ClientUsage {
+  private cpu = process.cpuUsage();
+  private elu = performance.eventLoopUtilization();
+  private at = performance.now();
+
+  read(): Usage {
+    const cpu = process.cpuUsage(this.cpu);
+    return {
+      wallMs: performance.now() - this.at,
+      cpuUserMs: cpu.user / 1000,
+      cpuSystemMs: cpu.system / 1000,
+      eventLoopUtilization: performance.eventLoopUtilization(this.elu).utilization,
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenario: Failure Desk
+
+async function activeSubscriptions(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const match = /^failuredesk_active_subscriptions\{field="failureReported"\} (\d+)/m.exec(text);
+  return match ? Number(match[1]) : 0;
+}
+
+async function waitForSubscriptions(port: number, count: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const active = await activeSubscriptions(port);
+    if (active === count) return;
+    if (Date.now() > deadline) throw new Error(`${active} failureReported subscriptions are active, not ${count}`);
+    await sleep(50);
+  }
+}
+
+/** One real `next` message as the server sends it, captured on a raw graphql-transport-ws socket. */
+async function captureNextMessage(port: number, info: Reply): Promise<string> {
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
+  try {
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    const messages: string[] = [];
+    let notify: () => void = () => undefined;
+    socket.on('message', (data) => {
+      messages.push(String(data));
+      notify();
+    });
+    const nextMessage = async (timeoutMs = 10_000): Promise<string> => {
+      const deadline = Date.now() + timeoutMs;
+      while (messages.length === 0) {
+        if (Date.now() > deadline) throw new Error('no message from the server while capturing a sample');
+        await new Promise<void>((resolve) => {
+          notify = resolve;
+          setTimeout(resolve, 50);
+        });
+      }
+      return messages.shift()!;
+    };
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${info.viewerToken}` } }));
+    if (!(await nextMessage()).includes('connection_ack')) throw new Error('no connection_ack while capturing a sample');
+    socket.send(JSON.stringify({ id: randomUUID(), type: 'subscribe', payload: { query: SUBSCRIPTION(String(info.service)) } }));
+    await waitForSubscriptions(port, 1, 10_000);
+    const sample = await runReporter({ url: `http://127.0.0.1:${port}/graphql`, token: String(info.reporterToken), service: String(info.service), taskPrefix: `capture-${RUN_ID}-`, count: 1, rate: 1, connections: 1 });
+    if (sample.accepted[0] !== 1) throw new Error(`sample report failed: ${sample.errors.join('; ')}`);
+    const message = await nextMessage();
+    if (!message.includes('"type":"next"')) throw new Error(`unexpected sample message: ${message.slice(0, 300)}`);
+    return message;
+  } finally {
+    socket.close();
+    await waitForSubscriptions(port, 0, 10_000).catch(() => undefined);
+  }
+}
+
+/** The captured message with a 36-character id (as graphql-ws clients use) and placeholders for taskId/receivedAt. */
+function templateOf(sample: string): { template: string } {
+  const message = JSON.parse(sample) as { id: string; payload: { data: { failureReported: { taskId: string; receivedAt: string } } } };
+  message.id = randomUUID();
+  message.payload.data.failureReported.taskId = '@@TASK@@';
+  message.payload.data.failureReported.receivedAt = '@@AT@@';
+  return { template: JSON.stringify(message) };
+}
+
+async function connectGraphqlWs(port: number, token: string, service: string, count: number, receiver: Receiver): Promise<Client[]> {
+  const clients: Client[] = [];
+  const query = SUBSCRIPTION(service);
+  const connectOne = (index: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      let connected = false;
+      const client = createClient({
+        url: `ws://127.0.0.1:${port}/graphql`,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${token}` },
+        lazy: false,
+        retryAttempts: 0,
+        onNonLazyError: (error) => {
+          if (!connected) reject(new Error(`socket ${index} failed to connect: ${String((error as { code?: number }).code ?? error)}`));
+        },
+        on: {
+          connected: () => {
+            connected = true;
+            resolve();
+          },
+          closed: (event) => {
+            if (connected) {
+              receiver.closed++;
+              receiver.error(`socket ${index} closed: ${(event as { code?: number }).code} ${(event as { reason?: string }).reason ?? ''}`);
+            }
+          },
+        },
+      });
+      clients.push(client);
+      client.subscribe<{ failureReported: { taskId: string; receivedAt: string } }>(
+        { query },
+        {
+          next: (result) => {
+            if (result.errors?.length) receiver.error(`socket ${index}: ${JSON.stringify(result.errors)}`);
+            else receiver.receive(index, result.data?.failureReported);
+          },
+          error: (error) => receiver.error(`socket ${index} subscription error: ${JSON.stringify(error)}`),
+          complete: () => undefined,
+        },
+      );
+    });
+  for (let i = 0; i < count; i += 50) {
+    await Promise.all(Array.from({ length: Math.min(50, count - i) }, (_, j) => connectOne(i + j)));
+  }
+  return clients;
+}
+
+async function failureDeskScenario(captureOnly = false): Promise<{ result?: ScenarioResult; template: string; database: string; profile?: string }> {
+  const server = await ServerProcess.start('app');
+  const info = server.info;
+  const port = Number(info.port);
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const receiver = new Receiver();
+  let clients: Client[] = [];
+  try {
+    const sample = await captureNextMessage(port, info);
+    const { template } = templateOf(sample);
+    log(`  captured one real next message (${Buffer.byteLength(sample)} bytes); the baseline sends it with this run's task ids in place`);
+    if (captureOnly) return { template, database: String(info.database) };
+
+    const connectStart = performance.now();
+    clients = await connectGraphqlWs(port, String(info.viewerToken), String(info.service), settings.sockets, receiver);
+    await waitForSubscriptions(port, settings.sockets, 60_000);
+    log(`  ${settings.sockets} graphql-ws sockets connected and subscribed in ${((performance.now() - connectStart) / 1000).toFixed(1)} s`);
+
+    const report = (prefix: string, count: number) =>
+      runReporter({ url, token: String(info.reporterToken), service: String(info.service), taskPrefix: prefix, count, rate: settings.rate, connections: settings.reporterConnections });
+
+    if (settings.warmupSeconds > 0) {
+      const count = settings.warmupSeconds * settings.rate;
+      const warm = receiver.open(`w-${RUN_ID}-`, settings.sockets, count);
+      const sent = await report(warm.prefix, count);
+      await drain(warm, sum(sent.accepted) * settings.sockets, settings.drainIdleMs);
+      log(`  warm-up: ${count} reports, ${warm.delivered} deliveries`);
+    }
+
+    const count = settings.seconds * settings.rate;
+    const batch = receiver.open(`m-${RUN_ID}-`, settings.sockets, count);
+    await server.command('mark');
+    const clientUsage = new ClientUsage();
+    const sent: ReporterResult = await report(batch.prefix, count);
+    const accepted = sum(sent.accepted);
+    await drain(batch, accepted * settings.sockets, settings.drainIdleMs);
+    const serverUsage = await server.command<Usage & { outboxDepth: number; profile?: string }>('stats');
+    const clientFigures = clientUsage.read();
+    const roundTrips = Array.from(sent.roundTripMs).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+    const notes = [
+      `reportFailure HTTP round trip: p50 ${fmt(pct(roundTrips, 50))} ms, p99 ${fmt(pct(roundTrips, 99))} ms, max ${fmt(roundTrips.at(-1) ?? Number.NaN)} ms; ${accepted}/${count} accepted`,
+      `outbox rows still PENDING at the end: ${serverUsage.outboxDepth}`,
+      ...sent.errors.map((e) => `report error: ${e}`),
+      ...receiver.errors.map((e) => `socket error: ${e}`),
+    ];
+    return {
+      template,
+      profile: serverUsage.profile,
+      database: String(info.database),
+      result: {
+        ...figures('failure-desk', batch, { firstAt: sent.firstAt, lastAt: sent.lastAt, accepted: (seq) => sent.accepted[seq] === 1, startedAt: sent.startedAt }),
+        unexpected: receiver.unexpected,
+        closedSockets: receiver.closed,
+        serverUsage,
+        clientUsage: clientFigures,
+        messageBytes: Buffer.byteLength(template.replace('@@TASK@@', `${batch.prefix}${count - 1}`).replace('@@AT@@', new Date().toISOString())),
+        notes,
+      },
+    };
+  } finally {
+    await Promise.all(clients.map((c) => c.dispose()));
+    await server.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenario: bare ws broadcast
+
+async function bareScenario(template: string): Promise<ScenarioResult> {
+  const server = await ServerProcess.start('bare');
+  const port = Number(server.info.port);
+  const receiver = new Receiver();
+  const sockets: WebSocket[] = [];
+  let stopping = false;
+  try {
+    const connectOne = (index: number) =>
+      new Promise<void>((resolve, reject) => {
+        const socket = new WebSocket(`ws://127.0.0.1:${port}/`);
+        sockets.push(socket);
+        let open = false;
+        socket.once('open', () => {
+          open = true;
+          resolve();
+        });
+        socket.once('error', (error) => {
+          if (!open) reject(error);
+        });
+        socket.once('close', (code) => {
+          if (open && !stopping) {
+            receiver.closed++;
+            receiver.error(`bare socket ${index} closed: ${code}`);
+          }
+        });
+        // The same per-message client work as the app's clients minus graphql-ws: parse, pick the fields.
+        socket.on('message', (data) => {
+          const message = JSON.parse(String(data)) as { payload?: { data?: { failureReported?: { taskId: string; receivedAt: string } } } };
+          receiver.receive(index, message.payload?.data?.failureReported);
+        });
+      });
+    const connectStart = performance.now();
+    for (let i = 0; i < settings.sockets; i += 100) {
+      await Promise.all(Array.from({ length: Math.min(100, settings.sockets - i) }, (_, j) => connectOne(i + j)));
+    }
+    const { clients } = await server.command<{ clients: number }>('clients');
+    if (clients !== settings.sockets) throw new Error(`bare server sees ${clients} sockets, not ${settings.sockets}`);
+    log(`  ${settings.sockets} ws sockets connected in ${((performance.now() - connectStart) / 1000).toFixed(1)} s`);
+
+    if (settings.warmupSeconds > 0) {
+      const count = settings.warmupSeconds * settings.rate;
+      const warm = receiver.open(`w-${RUN_ID}-`, settings.sockets, count);
+      await server.command('broadcast', { template, count, rate: settings.rate, taskPrefix: warm.prefix });
+      await drain(warm, count * settings.sockets, settings.drainIdleMs);
+      log(`  warm-up: ${count} messages, ${warm.delivered} deliveries`);
+    }
+
+    const count = settings.seconds * settings.rate;
+    const batch = receiver.open(`m-${RUN_ID}-`, settings.sockets, count);
+    await server.command('mark');
+    const clientUsage = new ClientUsage();
+    const sent = await server.command<{ firstAt: number; lastAt: number; messageBytes: number }>('broadcast', { template, count, rate: settings.rate, taskPrefix: batch.prefix });
+    await drain(batch, count * settings.sockets, settings.drainIdleMs);
+    const serverUsage = await server.command<Usage>('stats');
+    const clientFigures = clientUsage.read();
+    stopping = true;
+    return {
+      ...figures('bare ws', batch, { firstAt: sent.firstAt, lastAt: sent.lastAt, accepted: () => true }),
+      unexpected: receiver.unexpected,
+      closedSockets: receiver.closed,
+      serverUsage,
+      clientUsage: clientFigures,
+      messageBytes: sent.messageBytes,
+      notes: receiver.errors.map((e) => `socket error: ${e}`),
+    };
+  } finally {
+    for (const socket of sockets) socket.terminate();
+    await server.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+function sum(values: Uint8Array): number {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
+}
+
+function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+function fmt(value: number, digits = 0): string {
+  if (!Number.isFinite(value)) return '-';
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r, i) => {
+    const line = r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+    return i === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+  });
+}
+
+function cpuLine(label: string, usage: Usage): string {
+  const cpu = usage.cpuUserMs + usage.cpuSystemMs;
+  return `${label}: ${fmt((cpu / usage.wallMs) * 100)}% of one core (user ${fmt(usage.cpuUserMs)} ms + system ${fmt(usage.cpuSystemMs)} ms over ${fmt(usage.wallMs / 1000, 1)} s), event loop ${fmt(usage.eventLoopUtilization * 100)}% busy`;
+}
+
+/** Load average and (Linux) CPU pressure: other work on the machine makes every figure noisy. */
+function machineLoad(): string {
+  let pressure = '';
+  try {
+    const some = /some avg10=([\d.]+) avg60=([\d.]+)/.exec(fs.readFileSync('/proc/pressure/cpu', 'utf8'));
+    if (some) pressure = `, CPU pressure (tasks waiting for a core) ${some[1]}% over 10 s, ${some[2]}% over 60 s`;
+  } catch {
+    // no PSI on this kernel
+  }
+  return `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}${pressure}`;
+}
+
+function ulimitNofile(): number {
+  try {
+    return Number(execSync('ulimit -n', { shell: '/bin/sh', encoding: 'utf8' }).trim());
+  } catch {
+    return Number.NaN;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const cpus = os.cpus();
+  const nofile = ulimitNofile();
+  log('Failure Desk live-feed benchmark (npm run bench:live)');
+  log(`node ${process.version}, os.cpus().length = ${cpus.length} (${cpus[0]?.model ?? 'unknown cpu'}), ${os.platform()} ${os.release()}`);
+  log(`machine before the run: ${machineLoad()}`);
+  log(`open-file limit (ulimit -n) ${nofile}: each process holds one descriptor per socket (${settings.sockets} here), so no raise is needed below ~${Number.isFinite(nofile) ? fmt(nofile - 200) : '?'} sockets`);
+  if (Number.isFinite(nofile) && nofile < settings.sockets + 200) throw new Error(`ulimit -n is ${nofile}: raise it above ${settings.sockets + 200} (ulimit -n 65536) for ${settings.sockets} sockets`);
+  log(`load: ${settings.sockets} subscribed sockets, ${settings.rate} messages/s for ${settings.seconds} s (after ${settings.warmupSeconds} s of warm-up), drain until all arrived or ${settings.drainIdleMs} ms without a delivery`);
+  log(`      reports are single reportFailure requests over at most ${settings.reporterConnections} keep-alive connections, all in one failure group`);
+  log('layout: each server runs in its own child process (one at a time); the sockets (main thread) and the reporter (worker thread) run in this process,');
+  log(`        so client work never runs on the server's event loop. Both processes share the machine's ${cpus.length} cores, so client CPU still competes with the server (shown below).`);
+  log('');
+
+  let fd: Awaited<ReturnType<typeof failureDeskScenario>> | undefined;
+  let bare: ScenarioResult | undefined;
+  if (settings.scenarios.includes('failure-desk') || settings.scenarios.includes('bare')) {
+    if (!settings.scenarios.includes('failure-desk')) log('(the app runs once without load only to capture a real next message for the baseline)');
+    log(`failure-desk: the app on ${settings.databaseUrl ? 'MariaDB/MySQL' : 'SQLite'}, ${settings.redisUrl ? 'Redis' : 'in-memory'} event bus, OUTBOX_POLL_INTERVAL_MS=50, LIVE_BUFFER_LIMIT=1000000`);
+    fd = await failureDeskScenario(!settings.scenarios.includes('failure-desk'));
+    log(`  database: ${fd.database}`);
+  }
+  if (settings.scenarios.includes('bare')) {
+    log('bare ws: a WebSocketServer broadcasting each message (serialised once) to every socket');
+    bare = await bareScenario(fd!.template);
+  }
+  log(`machine after the run: ${machineLoad()} (this benchmark's own processes included)`);
+  const results = [fd?.result, bare].filter((r): r is ScenarioResult => r !== undefined);
+
+  log('');
+  log(
+    table([
+      ['scenario', 'sockets', 'msgs', 'msgs/s offered', 'msgs/s stamped', 'deliveries/s', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'duplicates', 'tail ms', 'bytes/msg'],
+      ...results.map((r) => [
+        r.name,
+        fmt(r.sockets),
+        fmt(r.messages),
+        fmt(r.offeredPerSecond, 1),
+        fmt(r.committedPerSecond, 1),
+        fmt(r.deliveriesPerSecond),
+        fmt(r.latency.percentile(50)),
+        fmt(r.latency.percentile(99)),
+        fmt(r.latency.max),
+        fmt(r.lost),
+        fmt(r.duplicates),
+        fmt(r.tailMs),
+        fmt(r.messageBytes ?? Number.NaN),
+      ]),
+    ]).join('\n'),
+  );
+  log('latency: failure-desk = failure.receivedAt (server clock, stamped before the write transaction) → Date.now() at the client; bare ws = send → receipt.');
+  log('msgs/s offered = the client\'s send schedule; msgs/s stamped = messages ÷ (last − first receivedAt / send stamp): how fast the server actually');
+  log('took them in. When it falls behind, reports wait in the reporter\'s HTTP queue before they are stamped, so commit → receipt stays short');
+  log('while request start → receipt (below) grows: read both.');
+  log('deliveries/s = messages received by all sockets ÷ (last receipt − first offer); tail = last receipt − last offer; lost = messages × sockets − unique receipts.');
+  for (const r of results) {
+    log('');
+    log(`${r.name}:`);
+    if (r.requestLatency) log(`  request start → receipt: p50 ${fmt(r.requestLatency.percentile(50))} ms, p99 ${fmt(r.requestLatency.percentile(99))} ms, max ${fmt(r.requestLatency.max)} ms`);
+    log(`  ${cpuLine('server process', r.serverUsage)}`);
+    log(`  ${cpuLine('client process (sockets + reporter thread)', r.clientUsage)}`);
+    if (r.closedSockets || r.unexpected) log(`  sockets closed during the run: ${r.closedSockets}; messages of no known batch: ${r.unexpected}`);
+    for (const note of r.notes) log(`  ${note}`);
+  }
+
+  if (fd?.result && bare) {
+    const f = fd.result;
+    const ratio = f.deliveriesPerSecond / bare.deliveriesPerSecond;
+    const p99 = f.latency.percentile(99);
+    log('');
+    log(`ratio failure-desk deliveries/s ÷ bare ws deliveries/s = ${ratio.toFixed(2)}`);
+    log('targets (informational; the exit code is 0 either way):');
+    log(`  delivery ≥ ${TARGET_RATIO}× bare broadcast: ${ratio >= TARGET_RATIO ? 'PASS' : 'MISS'} (${ratio.toFixed(2)}×)`);
+    log(`  p99 < ${TARGET_P99_MS} ms at ${settings.rate} reports/s to ${settings.sockets} subscribers: ${p99 < TARGET_P99_MS ? 'PASS' : 'MISS'} (${fmt(p99)} ms)`);
+    log(`  no loss: ${f.lost === 0 && f.duplicates === 0 ? 'PASS' : 'MISS'} (${fmt(f.lost)} lost, ${fmt(f.duplicates)} duplicates)`);
+    if (settings.rate !== 200 || settings.sockets !== 1_000) log(`  (the targets are stated for 200 reports/s to 1,000 subscribers; this run used ${settings.rate}/s to ${settings.sockets})`);
+  }
+
+  if (fd?.profile) {
+    log('');
+    log(`CPU profile of the app server process over the measured window: ${fd.profile}`);
+    for (const line of summarizeCpuProfile(fd.profile, 30)) log(`  ${line}`);
+  }
+}
+
+const cleanup = async (): Promise<void> => {
+  await Promise.all([...live].map((s) => s.stop().catch(() => s.kill())));
+};
+process.on('SIGINT', () => {
+  void cleanup().finally(() => process.exit(1));
+});
+
+main().then(
+  async () => {
+    await cleanup();
+    process.exit(0);
+  },
+  async (error: unknown) => {
+    process.stderr.write(`bench-live failed: ${(error as Error).stack ?? String(error)}\n`);
+    await cleanup();
+    process.exit(1);
+  },
+);

@@ -1,41 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import axios from 'axios';
+import { FakeHttpServer, type AnsweredFault, type FakeHttpAnswer, type FakeHttpFault, type FakeHttpRequest } from './fake-http-server';
 
-/** What the fake does instead of answering normally. */
-export type OpsgenieFault =
-  | { kind: 'error'; status?: number }
-  /** 429 with X-RateLimit-State: THROTTLED and, if given, X-RateLimit-Period-In-Sec / Retry-After. */
-  | { kind: 'rate-limit'; periodInSec?: number; retryAfter?: string }
-  /** Never answers; the client has to time out. */
-  | { kind: 'hang' }
-  /** Answers normally (and changes state) after `ms`. */
-  | { kind: 'delay'; ms: number };
+/**
+ * What the fake does instead of answering normally. A `rate-limit` is a 429 with
+ * X-RateLimit-State: THROTTLED and, if given, X-RateLimit-Period-In-Sec / Retry-After.
+ */
+export type OpsgenieFault = FakeHttpFault<{ kind: 'rate-limit'; periodInSec?: number; retryAfter?: string }>;
 
-export interface OpsgenieAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: unknown;
-}
+/** What the fake answered a request. */
+export type OpsgenieAnswer = FakeHttpAnswer;
 
 export type OpsgenieCall = 'create' | 'acknowledge' | 'close' | 'request-status' | 'other';
 
-export interface OpsgenieRequest {
+/** A request as the fake recorded it, with the call it routed to. */
+export interface OpsgenieRequest extends FakeHttpRequest<OpsgenieFault> {
   call: OpsgenieCall;
-  method: string;
-  /** As sent, still URL-encoded. */
+  /** As sent, still URL-encoded, without the query. */
   path: string;
   query: URLSearchParams;
   /** The decoded alert identifier of an acknowledge or close. */
   identifier?: string;
-  headers: http.IncomingHttpHeaders;
-  rawBody: string;
-  body: unknown;
-  receivedAt: Date;
-  fault?: OpsgenieFault['kind'];
-  /** Undefined while (or because) the fake hangs. */
-  answer?: OpsgenieAnswer;
 }
 
 export interface FakeOpsgenieAlert {
@@ -89,33 +75,23 @@ const NOT_PROCESSED = 'Request not found. It might not be processed, yet.';
  * (`failNext`, `failProcessing`), hang, or go `down()` and `up()` again on the same port. Beyond
  * Opsgenie, it refuses unknown body fields, so a misspelt field cannot pass silently.
  */
-export class FakeOpsgenie {
+export class FakeOpsgenie extends FakeHttpServer<OpsgenieRequest, OpsgenieFault> {
   /** Status asks answered 404 ("not processed yet") for each request accepted from now on. */
   pendingPolls = 0;
   private readonly apiKeys: Set<string>;
-  private readonly requests: OpsgenieRequest[] = [];
   private readonly history: FakeOpsgenieAlert[] = [];
   private readonly statuses = new Map<string, { pending: number; outcome: OpsgenieRequestStatus }>();
-  private readonly faults: Array<{ fault: OpsgenieFault; call?: OpsgenieCall }> = [];
   private readonly processingFailures: string[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
   private readonly integrationId = randomUUID();
-  private waiters: Array<{ count: number; resolve: () => void }> = [];
-  private server?: http.Server;
-  private port = 0;
 
   constructor(private readonly options: FakeOpsgenieOptions = {}) {
+    super();
     this.apiKeys = new Set([...(options.apiKeys ?? []), ...(options.readOnlyApiKeys ?? [])]);
-  }
-
-  async start(): Promise<this> {
-    await this.up();
-    return this;
   }
 
   /** The base URL to give `OpsgenieProvider` as `apiUrl`. */
   get apiUrl(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.origin;
   }
 
   addApiKey(key: string): void {
@@ -127,7 +103,7 @@ export class FakeOpsgenie {
    * that kind, get `fault` instead of their normal answer.
    */
   failNext(count: number, fault: OpsgenieFault, call?: OpsgenieCall): void {
-    for (let i = 0; i < count; i++) this.faults.push({ fault, call });
+    this.queueFault(count, fault, (request) => call === undefined || request.call === call);
   }
 
   /** The next `count` accepted writes are processed as failures with this status text, changing nothing. */
@@ -135,38 +111,9 @@ export class FakeOpsgenie {
     for (let i = 0; i < count; i++) this.processingFailures.push(status);
   }
 
-  async down(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  async up(): Promise<void> {
-    if (this.server) return;
-    const server = http.createServer((req, res) => this.onRequest(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  async close(): Promise<void> {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
-    await this.down();
-  }
-
+  /** Every request so far, oldest first; with `call`, only requests of that kind. */
   received(call?: OpsgenieCall): OpsgenieRequest[] {
     return this.requests.filter((request) => call === undefined || request.call === call);
-  }
-
-  waitForRequests(count: number): Promise<void> {
-    if (this.requests.length >= count) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ count, resolve }));
   }
 
   /** Every alert ever created, oldest first, closed ones included. */
@@ -228,48 +175,26 @@ export class FakeOpsgenie {
     return response.status;
   }
 
-  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const rawBody = Buffer.concat(chunks).toString('utf8');
-      const url = new URL(req.url ?? '/', 'http://fake');
-      const request: OpsgenieRequest = {
-        ...route(req.method ?? '', url.pathname),
-        method: req.method ?? '',
-        path: url.pathname,
-        query: url.searchParams,
-        headers: req.headers,
-        rawBody,
-        body: parseJson(rawBody),
-        receivedAt: new Date(),
-      };
-      this.requests.push(request);
-      this.waiters = this.waiters.filter((w) => (this.requests.length >= w.count ? (w.resolve(), false) : true));
-      const index = this.faults.findIndex((f) => f.call === undefined || f.call === request.call);
-      const fault = index < 0 ? undefined : this.faults.splice(index, 1)[0].fault;
-      request.fault = fault?.kind;
-      if (fault?.kind === 'hang') return;
-      if (fault?.kind === 'delay') {
-        const timer = setTimeout(() => {
-          this.timers.delete(timer);
-          this.answer(res, request, this.handle(req, request));
-        }, fault.ms);
-        this.timers.add(timer);
-        return;
-      }
-      this.answer(res, request, fault ? faultAnswer(fault) : this.handle(req, request));
-    });
+  protected record(request: FakeHttpRequest<OpsgenieFault>): OpsgenieRequest {
+    const url = new URL(request.path, 'http://fake');
+    return { ...request, ...route(request.method, url.pathname), path: url.pathname, query: url.searchParams };
   }
 
-  private answer(res: http.ServerResponse, request: OpsgenieRequest, answer: OpsgenieAnswer): void {
-    request.answer = answer;
-    if (res.destroyed) return;
-    res.writeHead(answer.status, { 'content-type': 'application/json', 'x-request-id': randomUUID(), ...answer.headers });
-    res.end(JSON.stringify(answer.body));
+  protected answerHeaders(): Record<string, string> {
+    return { 'x-request-id': randomUUID() };
   }
 
-  private handle(req: http.IncomingMessage, request: OpsgenieRequest): OpsgenieAnswer {
+  protected faultAnswer(fault: AnsweredFault<OpsgenieFault>): OpsgenieAnswer {
+    if (fault.kind === 'rate-limit') {
+      const headers: Record<string, string> = { 'x-ratelimit-state': 'THROTTLED', 'x-ratelimit-reason': 'INTEGRATION' };
+      if (fault.periodInSec !== undefined) headers['x-ratelimit-period-in-sec'] = String(fault.periodInSec);
+      if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
+      return { ...error(429, 'You are making too many requests! To avoid errors, we recommend you limit requests.'), headers };
+    }
+    return error(fault.status ?? 500, 'Internal Server Error');
+  }
+
+  protected handle(req: http.IncomingMessage, request: OpsgenieRequest): OpsgenieAnswer {
     const key = /^GenieKey (\S+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
     if (!key || !this.apiKeys.has(key)) return error(401, 'Could not authenticate');
     if (request.call === 'other') return error(404, 'No handler found for this path');
@@ -449,30 +374,12 @@ function unprocessable(errors: Record<string, string>): OpsgenieAnswer {
   return { ...answer, body: { ...(answer.body as object), errors } };
 }
 
-function faultAnswer(fault: Exclude<OpsgenieFault, { kind: 'hang' } | { kind: 'delay' }>): OpsgenieAnswer {
-  if (fault.kind === 'rate-limit') {
-    const headers: Record<string, string> = { 'x-ratelimit-state': 'THROTTLED', 'x-ratelimit-reason': 'INTEGRATION' };
-    if (fault.periodInSec !== undefined) headers['x-ratelimit-period-in-sec'] = String(fault.periodInSec);
-    if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
-    return { ...error(429, 'You are making too many requests! To avoid errors, we recommend you limit requests.'), headers };
-  }
-  return error(fault.status ?? 500, 'Internal Server Error');
-}
-
 function actionName(action: 'acknowledge' | 'close'): string {
   return action === 'acknowledge' ? 'Acknowledge' : 'Close';
 }
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,35 +1,16 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import axios from 'axios';
+import { FakeHttpServer, type AnsweredFault, type FakeHttpAnswer, type FakeHttpFault, type FakeHttpRequest } from './fake-http-server';
 
 /** What the fake does instead of answering normally. */
-export type PagerDutyFault =
-  | { kind: 'error'; status?: number }
-  | { kind: 'rate-limit'; retryAfter?: string }
-  /** Never answers; the client has to time out. */
-  | { kind: 'hang' }
-  /** Answers normally (and changes state) after `ms`. */
-  | { kind: 'delay'; ms: number };
+export type PagerDutyFault = FakeHttpFault<{ kind: 'rate-limit'; retryAfter?: string }>;
 
-export interface PagerDutyAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: unknown;
-}
+/** What the fake answered a request. */
+export type PagerDutyAnswer = FakeHttpAnswer;
 
-export interface PagerDutyRequest {
-  method: string;
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  rawBody: string;
-  /** Parsed JSON, or undefined when the body was not JSON. */
-  body: unknown;
-  receivedAt: Date;
-  fault?: PagerDutyFault['kind'];
-  /** Undefined while (or because) the fake hangs. */
-  answer?: PagerDutyAnswer;
-}
+/** A request as the fake recorded it. */
+export type PagerDutyRequest = FakeHttpRequest<PagerDutyFault>;
 
 export type PagerDutyAlertStatus = 'triggered' | 'acknowledged' | 'resolved';
 
@@ -81,69 +62,27 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\
  * (`failNext`), hang, or go `down()` and come back `up()` on the same port. Beyond PagerDuty, it
  * refuses unknown fields and an Authorization header, so a misspelt field cannot pass silently.
  */
-export class FakePagerDuty {
-  private readonly requests: PagerDutyRequest[] = [];
+export class FakePagerDuty extends FakeHttpServer<PagerDutyRequest, PagerDutyFault> {
   private readonly history: FakePagerDutyAlert[] = [];
   private readonly open = new Map<string, FakePagerDutyAlert>();
-  private readonly faults: PagerDutyFault[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private waiters: Array<{ count: number; resolve: () => void }> = [];
-  private server?: http.Server;
-  private port = 0;
 
-  constructor(private readonly options: FakePagerDutyOptions = {}) {}
-
-  async start(): Promise<this> {
-    await this.up();
-    return this;
+  constructor(private readonly options: FakePagerDutyOptions = {}) {
+    super();
   }
 
   /** The endpoint to give `PagerDutyProvider` as `eventsUrl`. */
   get eventsUrl(): string {
-    return `http://127.0.0.1:${this.port}/v2/enqueue`;
+    return `${this.origin}/v2/enqueue`;
   }
 
   /** The next `count` requests get `fault` instead of their normal answer. */
   failNext(count: number, fault: PagerDutyFault): void {
-    for (let i = 0; i < count; i++) this.faults.push(fault);
-  }
-
-  /** Stops listening and drops every open connection; state and records stay. */
-  async down(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  /** Listens again, on the same port after the first start. */
-  async up(): Promise<void> {
-    if (this.server) return;
-    const server = http.createServer((req, res) => this.onRequest(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  async close(): Promise<void> {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
-    await this.down();
+    this.queueFault(count, fault);
   }
 
   /** Every request so far, oldest first; with `action`, only events of that event_action. */
   received(action?: string): PagerDutyRequest[] {
     return this.requests.filter((request) => action === undefined || eventAction(request.body) === action);
-  }
-
-  /** Resolves once `count` requests in all have arrived. */
-  waitForRequests(count: number): Promise<void> {
-    if (this.requests.length >= count) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ count, resolve }));
   }
 
   /** Every alert ever opened, oldest first, resolved ones included. */
@@ -202,44 +141,11 @@ export class FakePagerDuty {
     return response.status;
   }
 
-  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const request: PagerDutyRequest = {
-        method: req.method ?? '',
-        path: req.url ?? '',
-        headers: req.headers,
-        rawBody: raw.toString('utf8'),
-        body: parseJson(raw.toString('utf8')),
-        receivedAt: new Date(),
-      };
-      this.requests.push(request);
-      this.waiters = this.waiters.filter((w) => (this.requests.length >= w.count ? (w.resolve(), false) : true));
-      const fault = this.faults.shift();
-      request.fault = fault?.kind;
-      if (fault?.kind === 'hang') return;
-      if (fault?.kind === 'delay') {
-        const timer = setTimeout(() => {
-          this.timers.delete(timer);
-          this.answer(res, request, this.handle(req, raw, request));
-        }, fault.ms);
-        this.timers.add(timer);
-        return;
-      }
-      this.answer(res, request, fault ? faultAnswer(fault) : this.handle(req, raw, request));
-    });
+  protected record(request: PagerDutyRequest): PagerDutyRequest {
+    return request;
   }
 
-  private answer(res: http.ServerResponse, request: PagerDutyRequest, answer: PagerDutyAnswer): void {
-    request.answer = answer;
-    if (res.destroyed) return;
-    res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-    res.end(JSON.stringify(answer.body));
-  }
-
-  private handle(req: http.IncomingMessage, raw: Buffer, request: PagerDutyRequest): PagerDutyAnswer {
+  protected handle(req: http.IncomingMessage, request: PagerDutyRequest, raw: Buffer): PagerDutyAnswer {
     if (req.method !== 'POST' || req.url !== '/v2/enqueue') return { status: 404, headers: {}, body: { status: 'error', message: 'Not Found' } };
     const errors = this.validate(req, raw, request.body);
     if (errors.length > 0) return invalidEvent(errors);
@@ -314,6 +220,17 @@ export class FakePagerDuty {
   private findOpen(dedupKey: string): FakePagerDutyAlert | undefined {
     return [...this.open.values()].find((alert) => alert.dedupKey === dedupKey);
   }
+
+  protected faultAnswer(fault: AnsweredFault<PagerDutyFault>): PagerDutyAnswer {
+    if (fault.kind === 'rate-limit') {
+      return {
+        status: 429,
+        headers: fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter },
+        body: { status: 'throttle event', message: 'Requests for this service are arriving too quickly. Please retry later.' },
+      };
+    }
+    return { status: fault.status ?? 500, headers: {}, body: { status: 'error', message: 'Internal Server Error' } };
+  }
 }
 
 function payloadErrors(payload: unknown): string[] {
@@ -360,17 +277,6 @@ function invalidEvent(errors: string[]): PagerDutyAnswer {
   return { status: 400, headers: {}, body: { status: 'invalid event', message: 'Event object is invalid', errors } };
 }
 
-function faultAnswer(fault: Exclude<PagerDutyFault, { kind: 'hang' } | { kind: 'delay' }>): PagerDutyAnswer {
-  if (fault.kind === 'rate-limit') {
-    return {
-      status: 429,
-      headers: fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter },
-      body: { status: 'throttle event', message: 'Requests for this service are arriving too quickly. Please retry later.' },
-    };
-  }
-  return { status: fault.status ?? 500, headers: {}, body: { status: 'error', message: 'Internal Server Error' } };
-}
-
 function webhookStatus(eventType: string): PagerDutyAlertStatus | undefined {
   const suffix = eventType.replace(/^incident\./, '');
   return suffix === 'triggered' || suffix === 'acknowledged' || suffix === 'resolved' ? suffix : undefined;
@@ -386,14 +292,6 @@ function stateKey(routingKey: string, dedupKey: string): string {
 
 function incidentIdOf(): string {
   return `Q${randomBytes(6).toString('hex').toUpperCase()}`;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -112,6 +112,10 @@ export class EscalationEvaluator {
         case 'resolve':
           return this.options.incidents.moveLocked(manager, open!, IncidentStatus.RESOLVED, { actor: 'failure-desk', note: `auto-resolved: ${decision.why}` });
         case 'none':
+          // The open incident follows its group: current counts and rank, no new page.
+          if (open && (open.failureCount !== group.count || Math.abs(open.rankScore - rank.score) > 1e-9)) {
+            await this.options.incidents.refresh(manager, open, group, rank);
+          }
           return false;
       }
     });

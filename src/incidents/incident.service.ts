@@ -114,6 +114,18 @@ export class IncidentService {
     await this.enqueue(manager, incident.id, 'TRIGGER', 0);
   }
 
+  /** Keeps an open incident's counts and rank in step with its group, without paging. */
+  async refresh(manager: EntityManager, incident: IncidentEntity, group: FailureGroupEntity, rank: { score: number; severity: Severity; reasons: string[] }): Promise<void> {
+    await manager.query('UPDATE incidents SET failure_count = ?, rank_score = ?, severity = ?, rank_reasons = ?, updated_at = ? WHERE id = ?', [
+      group.count,
+      rank.score,
+      rank.severity,
+      JSON.stringify(rank.reasons),
+      toDbTimestamp(this.now()),
+      incident.id,
+    ]);
+  }
+
   acknowledge(id: string, origin: ChangeOrigin): Promise<IncidentEntity> {
     return this.change(id, IncidentStatus.ACKNOWLEDGED, origin);
   }

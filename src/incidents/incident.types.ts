@@ -53,7 +53,7 @@ export class Incident {
   @Field(() => String, { description: 'PagerDuty dedup_key / Opsgenie alias of the alert.' })
   externalKey: string;
 
-  @Field(() => Int, { description: 'Failures in the group when last paged.' })
+  @Field(() => Int, { description: 'Failures in the group (kept current while the incident is open).' })
   failureCount: number;
 
   @Field(() => String, { nullable: true, description: 'The last delivery error, if the provider refused or could not be reached.' })

@@ -124,6 +124,8 @@ describe('escalation to PagerDuty and Opsgenie', () => {
     expectData(await t.request(REPORT_FAILURES, { input: Array.from({ length: 5 }, () => report(svc.name, { fingerprint })) }, svc.token));
     await t.app.outbox.runOnce();
     expect(await incidentOf(groupId)).toHaveLength(1);
+    // New failures update the open incident instead of opening another.
+    await until(id!, (i) => i.failureCount === 10);
 
     expect(await opsgenie.sendWebhook(webhookUrl('opsgenie'), { action: 'Acknowledge', alias: paged.externalKey, username: 'ops@example.com' }, { secret: 'nope' })).toBe(403);
     expect(await opsgenie.sendWebhook(webhookUrl('opsgenie'), { action: 'Acknowledge', alias: paged.externalKey, username: 'ops@example.com' }, { secret: OG_SECRET })).toBe(202);

@@ -4,6 +4,7 @@
  * fingerprint. Pure functions; the only dependency is node:crypto for SHA-256.
  */
 import { createHash } from 'node:crypto';
+import { LruCache } from '../platform/lru-cache';
 
 export interface FingerprintInput {
   /** The reporting service's id. */
@@ -215,6 +216,9 @@ export function topApplicationFrames(stackTrace: string, limit: number = DEFAULT
   return (application ?? (rootCause.length > 0 ? rootCause : whole)).slice(0, count);
 }
 
+/** Failures of one pattern repeat one stack trace: parse each distinct trace once. */
+const FRAMES = new LruCache<string, string[]>(2_000);
+
 function truncate(text: string, maxLength: number): string {
   if (text.length <= maxLength) return text;
   const cut = text.slice(0, maxLength);
@@ -229,7 +233,7 @@ function truncate(text: string, maxLength: number): string {
  */
 export function computeFingerprint(input: FingerprintInput): Fingerprint {
   const template = normalizeMessage(input.errorMessage);
-  const frames = input.stackTrace ? topApplicationFrames(input.stackTrace) : [];
+  const frames = input.stackTrace ? FRAMES.getOrCompute(input.stackTrace, () => topApplicationFrames(input.stackTrace!)) : [];
   const override = input.fingerprint?.trim();
   const components = override
     ? [CUSTOM_FINGERPRINT_VERSION, input.serviceId, override]

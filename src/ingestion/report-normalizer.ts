@@ -3,6 +3,7 @@ import { computeFingerprint } from '../grouping/fingerprint';
 import type { Severity, TaskPattern } from '../failures/failure.entity';
 import { BadUserInputError, PayloadTooLargeError } from '../platform/errors';
 import { type RedactionOptions, TRUNCATED_MARKER, redactAttributes, redactJson, redactText, truncateUtf8, utf8Length } from './redaction';
+import { LruCache } from '../platform/lru-cache';
 import { REPORT_LIMITS } from './report-limits';
 
 /** A report as it arrives (the GraphQL input, or the SDK's equivalent). */
@@ -47,6 +48,15 @@ export interface PreparedReport {
   redactions: number;
 }
 
+/** Failures of one pattern repeat one stack trace: redact each distinct trace once (per key list). */
+const STACK_REDACTIONS = new WeakMap<RedactionOptions, LruCache<string, { value: string; redacted: number }>>();
+
+function stackRedactions(options: RedactionOptions): LruCache<string, { value: string; redacted: number }> {
+  let cache = STACK_REDACTIONS.get(options);
+  if (!cache) STACK_REDACTIONS.set(options, (cache = new LruCache(2_000)));
+  return cache;
+}
+
 /** The field path of a problem in a batch, so a client can find the bad report. */
 function fail(index: number | undefined, field: string, message: string): never {
   throw new BadUserInputError(index === undefined ? message : `reports[${index}]: ${message}`, { field, ...(index === undefined ? {} : { index }) });
@@ -86,7 +96,7 @@ export function prepareReport(raw: RawReport, serviceId: string, redaction: Reda
 
   let redactions = 0;
   const message = redactText(raw.errorMessage, redaction);
-  const stack = raw.stackTrace ? redactText(raw.stackTrace, redaction) : undefined;
+  const stack = raw.stackTrace ? stackRedactions(redaction).getOrCompute(raw.stackTrace, () => redactText(raw.stackTrace!, redaction)) : undefined;
   redactions += message.redacted + (stack?.redacted ?? 0);
 
   let payloadJson: string | null = null;

@@ -63,6 +63,7 @@ export class LiveFeed implements ChangeLog, OutboxHandler<Change> {
   }
 
   private async publishFailures(ids: string[]): Promise<void> {
+    if (!this.options.bus.mayHaveListeners(LiveTopic.FAILURE_REPORTED)) return;
     const failures = await this.options.dataSource.getRepository(FailureEntity).findBy({ id: In(ids) });
     if (failures.length === 0) return;
     const groups = await this.loadGroups([...new Set(failures.map((f) => f.groupId))]);
@@ -76,6 +77,7 @@ export class LiveFeed implements ChangeLog, OutboxHandler<Change> {
   }
 
   private async publishIncidents(ids: string[]): Promise<void> {
+    if (!this.options.bus.mayHaveListeners(LiveTopic.INCIDENT_UPDATED)) return;
     const rows = await this.options.dataSource.getRepository(IncidentEntity).findBy({ id: In(ids) });
     for (const incident of rows) {
       const event: IncidentUpdatedEvent = {
@@ -92,6 +94,7 @@ export class LiveFeed implements ChangeLog, OutboxHandler<Change> {
   }
 
   private async publishGroups(ids: string[]): Promise<void> {
+    if (!this.options.bus.mayHaveListeners(LiveTopic.FAILURE_GROUP_UPDATED)) return;
     const groups = await this.loadGroups(ids);
     if (groups.size === 0) return;
     const services = await this.loadServices([...groups.values()].map((g) => g.serviceId));

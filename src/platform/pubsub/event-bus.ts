@@ -14,6 +14,8 @@ export interface EventBus {
   publish(topic: string, payload: unknown): Promise<void>;
   /** Returns the unsubscribe function. */
   subscribe(topic: string, listener: Listener): () => void;
+  /** False when nobody anywhere can be listening (in-process bus without listeners): skip the work. */
+  mayHaveListeners(topic: string): boolean;
   /** False while the transport is unavailable (Redis disconnected). */
   healthy(): boolean;
   /** Called each time the transport comes back after being unavailable. */
@@ -44,6 +46,10 @@ class LocalListeners {
     };
   }
 
+  has(topic: string): boolean {
+    return this.byTopic.has(topic);
+  }
+
   dispatch(topic: string, payload: unknown, logger?: Logger): void {
     for (const listener of this.byTopic.get(topic) ?? []) {
       try {
@@ -68,6 +74,10 @@ export class MemoryEventBus implements EventBus {
   subscribe(topic: string, listener: Listener): () => void {
     const { remove } = this.listeners.add(topic, listener);
     return () => void remove();
+  }
+
+  mayHaveListeners(topic: string): boolean {
+    return this.listeners.has(topic);
   }
 
   healthy(): boolean {
@@ -173,6 +183,11 @@ export class RedisEventBus implements EventBus {
     return () => {
       if (remove()) this.subscriber.unsubscribe(CHANNEL_PREFIX + topic).catch(() => undefined);
     };
+  }
+
+  /** Other instances may listen: always true. */
+  mayHaveListeners(): boolean {
+    return true;
   }
 
   healthy(): boolean {

@@ -52,7 +52,8 @@ type SocketExtra = { socket: WebSocket; [key: string]: unknown };
  * GraphQL over WebSocket (graphql-transport-ws) on the HTTP server's /graphql, per Apollo's
  * recipe. Adds what a public feed needs: auth at connection, per-connection and per-token
  * caps, a small message size, keep-alive pings, closing sockets that stop reading, and one
- * execution per event per distinct operation, shared by every socket that runs it.
+ * execution and one serialisation per event per distinct operation, shared by every socket
+ * that runs it.
  */
 export function createWsServer<P, C>(options: WsServerOptions<P, C>): { dispose(): void | Promise<void> } {
   const { limits, metrics } = options;
@@ -69,7 +70,10 @@ export function createWsServer<P, C>(options: WsServerOptions<P, C>): { dispose(
     socket.once('close', () => metrics.wsConnections.dec());
     const send = socket.send.bind(socket) as (data: string, cb?: (err?: Error) => void) => void;
     (socket as unknown as { send: typeof send }).send = (data, cb) => {
-      if (typeof data === 'string' && data.includes('"type":"next"')) metrics.liveEventsDelivered.inc();
+      if (typeof data === 'string' && data.includes('"type":"next"')) {
+        metrics.liveEventsDelivered.inc();
+        data = cached.substitute(data);
+      }
       send(data, cb);
     };
   });
@@ -81,7 +85,7 @@ export function createWsServer<P, C>(options: WsServerOptions<P, C>): { dispose(
     socket.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer: too many undelivered events');
   };
 
-  const cached = new SharedExecution();
+  const cached = new SharedExecution(options.formatError);
   const server = useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
       schema: options.schema,
@@ -136,7 +140,9 @@ export function createWsServer<P, C>(options: WsServerOptions<P, C>): { dispose(
         const socket = ctx.extra.socket;
         subscriptions.set(socket, Math.max(0, (subscriptions.get(socket) ?? 1) - 1));
       },
-      onNext: (_ctx, _id, _payload, _args, result) => formatResult(result, options.formatError),
+      // Shared results are already formatted (and serialised once); keep their identity.
+      onNext: (_ctx, _id, _payload, _args, result) => (cached.isShared(result) ? result : formatResult(result, options.formatError)),
+      jsonMessageReplacer: (key, value) => cached.replace(key, value),
       onError: (_ctx, _id, _payload, errors) => errors.map(options.formatError),
       subscribe: (args) => cached.subscribe(args),
       execute: (args) => execute(args),
@@ -165,6 +171,31 @@ function formatResult(result: ExecutionResult, format: (error: GraphQLError) => 
 class SharedExecution {
   private readonly documents = new Map<string, DocumentNode>();
   private readonly results = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
+  /** The JSON of each shared result, made once and spliced into every socket's message. */
+  private readonly json = new WeakMap<object, string>();
+  /** Set by `replace` while graphql-ws serialises a message; taken by `substitute` when it is sent. */
+  private pending: string | undefined;
+
+  constructor(private readonly formatError: (error: GraphQLError) => GraphQLError) {}
+
+  isShared(result: unknown): boolean {
+    return typeof result === 'object' && result !== null && this.json.has(result);
+  }
+
+  /** JSON.stringify replacer of graphql-ws messages: a shared payload becomes a marker. */
+  replace(key: string, value: unknown): unknown {
+    if (key !== 'payload' || !this.isShared(value)) return value;
+    this.pending = this.json.get(value as object);
+    return SHARED_PAYLOAD_MARKER;
+  }
+
+  /** Puts the shared payload's JSON where the marker is; graphql-ws sends right after serialising. */
+  substitute(data: string): string {
+    const json = this.pending;
+    this.pending = undefined;
+    if (json === undefined || !data.endsWith(MARKER_TAIL)) return data;
+    return `${data.slice(0, -MARKER_TAIL.length)}"payload":${json}}`;
+  }
 
   parse(query: string): DocumentNode {
     let document = this.documents.get(query);
@@ -186,7 +217,14 @@ class SharedExecution {
       let perEvent = this.results.get(event);
       if (!perEvent) this.results.set(event, (perEvent = new Map()));
       let result = perEvent.get(key);
-      if (!result) perEvent.set(key, (result = Promise.resolve(execute({ ...args, rootValue: event }))));
+      if (!result) {
+        result = Promise.resolve(execute({ ...args, rootValue: event })).then((raw) => {
+          const formatted = formatResult(raw, this.formatError);
+          this.json.set(formatted, JSON.stringify(formatted));
+          return formatted;
+        });
+        perEvent.set(key, result);
+      }
       return result;
     };
     // A plain iterator, not an async generator: `return` must reach the source at once, even
@@ -211,6 +249,9 @@ class SharedExecution {
     return mapped;
   }
 }
+
+const SHARED_PAYLOAD_MARKER = '__failure_desk_shared_payload__';
+const MARKER_TAIL = `"payload":"${SHARED_PAYLOAD_MARKER}"}`;
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;

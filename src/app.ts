@@ -51,6 +51,7 @@ import { OpsgenieProvider, PagerDutyProvider } from './escalation/adapters';
 import type { Change } from './failures';
 import { IncidentResolver, IncidentService } from './incidents';
 import { KeyedCoalescer } from './platform/keyed-coalescer';
+import { InsightsResolver, InsightsService, MinuteStatsWriter } from './insights';
 import { LIVE_CHANGES_KIND, LiveFeed, LiveResolver, LiveSubscriptions, RETRY_LIVE_KIND, SubscriptionRetryRoute } from './subscriptions';
 
 /** Replaceable parts, for tests: anything not given is built from the config. */
@@ -122,7 +123,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   // Live rows that waited out a Redis outage are due again the moment it is back.
   bus.onRecovered(() => void outbox!.makeDue(LIVE_KINDS).then(() => outbox!.nudge()));
   const liveSubscriptions = new LiveSubscriptions({ bus, metrics, bufferLimit: config.live.bufferLimit });
-  const ingestion = new IngestionService({ dataSource, dialect, transactions, registry, grouping, metrics, redaction, changes: liveFeed, now: overrides.now });
+  const stats = new MinuteStatsWriter(dialect);
+  const ingestion = new IngestionService({ dataSource, dialect, transactions, registry, grouping, metrics, redaction, changes: liveFeed, stats, now: overrides.now });
   const queries = new FailureQueryService(dataSource, dialect, registry, config.graphql.maxPageSize);
   const liveRetries = new SubscriptionRetryRoute({ bus, outbox, dataSource, registry });
   outbox.register(liveRetries);
@@ -135,6 +137,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     dispatcher,
     outbox,
     changes: liveFeed,
+    stats,
     now: overrides.now,
     sanitizeMessage: (message) => truncateUtf8(redactText(message, redaction).value, REPORT_LIMITS.messageBytes, TRUNCATED_MARKER).text,
   });
@@ -182,6 +185,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     [LiveResolver, new LiveResolver()],
     [IncidentResolver, new IncidentResolver(incidents)],
     [EscalationResolver, new EscalationResolver(policies, registry)],
+    [InsightsResolver, new InsightsResolver(new InsightsService(dataSource, dialect, registry, queries))],
   ] as const;
   const schema = buildAppSchema(new Map<unknown, unknown>(resolvers));
 

@@ -7,9 +7,10 @@ import { RegistryResolver } from './registry';
 import { LiveResolver } from './subscriptions/live.resolver';
 import { EscalationResolver } from './escalation/escalation.resolver';
 import { IncidentResolver } from './incidents/incident.resolver';
+import { InsightsResolver } from './insights/insights.resolver';
 
 /** Every resolver class of the public schema. */
-export const RESOLVER_CLASSES = [RegistryResolver, IngestionResolver, FailureResolver, FailureGroupResolver, LiveResolver, IncidentResolver, EscalationResolver] as const;
+export const RESOLVER_CLASSES = [RegistryResolver, IngestionResolver, FailureResolver, FailureGroupResolver, LiveResolver, IncidentResolver, EscalationResolver, InsightsResolver] as const;
 
 /**
  * The public schema. `instances` maps each resolver class to its instance; the schema can be

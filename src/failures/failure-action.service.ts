@@ -7,6 +7,7 @@ import { type Dialect, toDbTimestamp, type TransactionRunner } from '../platform
 import { BadUserInputError, ForbiddenError, NotFoundError } from '../platform/errors';
 import type { OutboxWorker } from '../platform/outbox';
 import type { ServiceRegistry } from '../registry';
+import type { MinuteStatsWriter, StatsCounter } from '../insights/minute-stats';
 import type { AuditSubjectType } from './audit-entry.entity';
 import { AuditLog, SYSTEM_ACTOR } from './audit-log';
 import type { ChangeLog } from './change-log';
@@ -26,6 +27,14 @@ export const FailureAction = {
 } as const;
 export type FailureAction = (typeof FailureAction)[keyof typeof FailureAction];
 
+/** What each move counts in the statistics (a retry that failed again counts nothing new). */
+const STATS_COUNTER_OF: Partial<Record<FailureStatus, StatsCounter>> = {
+  RETRYING: 'retried',
+  SUCCEEDED: 'succeeded',
+  DISCARDED: 'discarded',
+  RESOLVED: 'resolved',
+};
+
 const NOTE_MAX_CHARS = 2_000;
 
 export interface FailureActionServiceOptions {
@@ -36,6 +45,7 @@ export interface FailureActionServiceOptions {
   dispatcher: RetryDispatcher;
   outbox: OutboxWorker;
   changes: ChangeLog;
+  stats: MinuteStatsWriter;
   /** Makes a reported error message safe to store (redaction and size bound). */
   sanitizeMessage: (message: string) => string;
   now?: () => Date;
@@ -221,6 +231,10 @@ export class FailureActionService {
       toDbTimestamp(at),
       failure.id,
     ]);
+    const counter = STATS_COUNTER_OF[move.to];
+    if (counter) {
+      await this.options.stats.add(manager, [{ groupId: failure.groupId, occurredAt: failure.occurredAt, pattern: failure.pattern, severity: failure.severity, counter, by: 1 }]);
+    }
     if (wasOpen && !isOpenFailureStatus(move.to)) {
       await this.options.grouping.failuresClosed(manager, failure.groupId, 1, at);
       await this.options.changes.record(manager, { groupIds: [failure.groupId] });

@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { In } from 'typeorm';
 import { type Principal, requireServiceAccess } from '../auth';
 import type { ChangeLog } from '../failures/change-log';
+import type { MinuteStatsWriter } from '../insights/minute-stats';
 import { FailureEntity, SEVERITY_RANK } from '../failures/failure.entity';
 import { FailureStatus } from '../failures/failure.state';
 import type { GroupIncrement, GroupingService } from '../grouping/grouping.service';
@@ -32,6 +33,7 @@ export interface IngestionServiceOptions {
   metrics: AppMetrics;
   redaction: RedactionOptions;
   changes: ChangeLog;
+  stats: MinuteStatsWriter;
   now?: () => Date;
 }
 
@@ -146,6 +148,10 @@ export class IngestionService {
 
     const increments = this.increments(storedReports, groupIds);
     await this.options.grouping.recordFailures(manager, increments);
+    await this.options.stats.add(
+      manager,
+      storedReports.map((r) => ({ groupId: groupIds.get(r.fingerprint)!, occurredAt: r.occurredAt, pattern: r.pattern, severity: r.severity, counter: 'reported' as const, by: 1 })),
+    );
     if (storedReports.length > 0) {
       await this.options.changes.record(manager, { reportedFailureIds: storedReports.map((r) => r.id), groupIds: increments.map((i) => i.groupId) });
     }

@@ -20,7 +20,8 @@ type Operation =
   | 'services' | 'service' | 'failure' | 'failures' | 'failureGroup' | 'failureGroups'
   | 'createService' | 'updateService' | 'createApiToken' | 'reportFailure' | 'reportFailures'
   | 'retryFailure' | 'discardFailure' | 'resolveFailure' | 'retryFailureGroup' | 'discardFailureGroup' | 'resolveFailureGroup' | 'completeRetry'
-  | 'incident' | 'incidents' | 'escalationPolicies' | 'acknowledgeIncident' | 'resolveIncident' | 'setEscalationPolicy';
+  | 'incident' | 'incidents' | 'escalationPolicies' | 'acknowledgeIncident' | 'resolveIncident' | 'setEscalationPolicy'
+  | 'failureStats' | 'topFailureGroups' | 'correlatedGroups' | 'incidentMetrics';
 
 /** The contract (DESIGN.md, "Auth"), one row per root operation, one column per caller. */
 // prettier-ignore
@@ -50,6 +51,10 @@ const MATRIX: Record<Operation, readonly [Expected, Expected, Expected, Expected
   acknowledgeIncident: [UNAUTH, UNAUTH, FORBID, FORBID,   FORBID, OK,      OK,   OK],
   resolveIncident:     [UNAUTH, UNAUTH, FORBID, FORBID,   FORBID, OK,      OK,   OK],
   setEscalationPolicy: [UNAUTH, UNAUTH, FORBID, FORBID,   FORBID, FORBID,  OK,   OK],
+  failureStats:        [UNAUTH, UNAUTH, FORBID, FORBID,   OK,     OK,      OK,   OK],
+  topFailureGroups:    [UNAUTH, UNAUTH, FORBID, FORBID,   OK,     OK,      OK,   OK],
+  correlatedGroups:    [UNAUTH, UNAUTH, FORBID, FORBID,   OK,     OK,      OK,   OK],
+  incidentMetrics:     [UNAUTH, UNAUTH, FORBID, FORBID,   OK,     OK,      OK,   OK],
 };
 
 interface Fixtures {
@@ -89,7 +94,12 @@ describe('who may call which operation', () => {
     });
   };
 
+  const RANGE = { from: '2026-01-01T00:00:00Z', to: '2026-01-01T06:00:00Z' };
   const OPERATIONS: Record<Operation, OperationCase> = {
+    failureStats: { query: `query($from: DateTime!, $to: DateTime!) { failureStats(from: $from, to: $to, bucket: HOUR) { key } }`, variables: async () => RANGE },
+    topFailureGroups: { query: `query($from: DateTime!, $to: DateTime!) { topFailureGroups(from: $from, to: $to) { count } }`, variables: async () => RANGE },
+    correlatedGroups: { query: `query($id: ID!, $from: DateTime!, $to: DateTime!) { correlatedGroups(id: $id, from: $from, to: $to) { correlation } }`, variables: async (f) => ({ id: f.groupId, ...RANGE }) },
+    incidentMetrics: { query: `query($from: DateTime!, $to: DateTime!) { incidentMetrics(from: $from, to: $to) { incidents } }`, variables: async () => RANGE },
     incident: { query: `query($id: ID!) { incident(id: $id) { id } }`, variables: async (f) => ({ id: f.incidentId }) },
     incidents: { query: `{ incidents(first: 1) { totalCount } }`, variables: async () => ({}) },
     escalationPolicies: { query: `{ escalationPolicies { provider } }`, variables: async () => ({}) },

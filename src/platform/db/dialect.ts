@@ -43,6 +43,11 @@ export class Dialect {
     return skipLocked ? qb.setOnLocked('skip_locked') : qb;
   }
 
+  /** Integer division of two integer expressions. */
+  intDiv(a: string, b: string): string {
+    return this.engine === 'mysql' ? `(${a} DIV ${b})` : `(${a} / ${b})`;
+  }
+
   /** Case-insensitive substring match on a column (MySQL's default collation already is). */
   containsIgnoreCase(column: string, param: string): string {
     return this.engine === 'mysql' ? `${column} LIKE :${param}` : `${column} LIKE :${param} ESCAPE '\\'`;

@@ -1,0 +1,3 @@
+export { InsightsResolver } from './insights.resolver';
+export { InsightsService } from './insights.service';
+export { MinuteStatsWriter } from './minute-stats';

@@ -1,0 +1,47 @@
+import { Arg, Authorized, ID, Int, Query, Resolver } from 'type-graphql';
+import { Role } from '../auth';
+import { FailureFilter } from '../failures/failure.types';
+import { IncidentFilter } from '../incidents/incident.types';
+import type { InsightsService } from './insights.service';
+import { CorrelatedGroup, IncidentMetrics, StatsDimension, StatsSeries, TimeBucket, TopFailureGroup, TopGroupsOrder } from './insights.types';
+
+@Resolver()
+export class InsightsResolver {
+  constructor(private readonly insights: InsightsService) {}
+
+  @Authorized(Role.VIEWER)
+  @Query(() => [StatsSeries], { description: 'Failures over time, bucketed (UTC) by when they occurred, optionally one series per dimension value.' })
+  failureStats(
+    @Arg('filter', () => FailureFilter, { nullable: true }) filter: FailureFilter | null,
+    @Arg('from', () => Date) from: Date,
+    @Arg('to', () => Date) to: Date,
+    @Arg('bucket', () => TimeBucket) bucket: TimeBucket,
+    @Arg('groupBy', () => StatsDimension, { nullable: true }) groupBy: StatsDimension | null,
+  ): Promise<StatsSeries[]> {
+    return this.insights.failureStats(filter, from, to, bucket, groupBy);
+  }
+
+  @Authorized(Role.VIEWER)
+  @Query(() => [TopFailureGroup], { description: 'The failure groups most active in a window, with the window before for comparison.' })
+  topFailureGroups(
+    @Arg('filter', () => FailureFilter, { nullable: true }) filter: FailureFilter | null,
+    @Arg('from', () => Date) from: Date,
+    @Arg('to', () => Date) to: Date,
+    @Arg('limit', () => Int, { defaultValue: 10 }) limit: number,
+    @Arg('orderBy', () => TopGroupsOrder, { defaultValue: TopGroupsOrder.COUNT }) orderBy: TopGroupsOrder,
+  ) {
+    return this.insights.topFailureGroups(filter, from, to, limit, orderBy);
+  }
+
+  @Authorized(Role.VIEWER)
+  @Query(() => [CorrelatedGroup], { description: 'Other groups, of any service, whose per-minute counts rise and fall with this one (Pearson ≥ 0.8, lag 0–2 min).' })
+  correlatedGroups(@Arg('id', () => ID) id: string, @Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date) {
+    return this.insights.correlatedGroups(id, from, to);
+  }
+
+  @Authorized(Role.VIEWER)
+  @Query(() => IncidentMetrics, { description: 'Incidents triggered in the range: how many, mean time to acknowledge and to resolve, p90 to resolve.' })
+  incidentMetrics(@Arg('filter', () => IncidentFilter, { nullable: true }) filter: IncidentFilter | null, @Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date) {
+    return this.insights.incidentMetrics(filter, from, to);
+  }
+}

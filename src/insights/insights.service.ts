@@ -1,0 +1,216 @@
+import type { DataSource } from 'typeorm';
+import type { FailureQueryService } from '../failures/failure-query.service';
+import type { FailureFilter } from '../failures/failure.types';
+import type { FailureGroupEntity } from '../grouping/failure-group.entity';
+import { IncidentEntity } from '../incidents/incident.entity';
+import type { IncidentFilter } from '../incidents/incident.types';
+import { type Dialect, toDbTimestamp } from '../platform/db';
+import { BadUserInputError, NotFoundError } from '../platform/errors';
+import type { ServiceRegistry } from '../registry';
+import { laggedCorrelation } from './correlation';
+import { StatsDimension, TimeBucket, TopGroupsOrder, type StatsSeries } from './insights.types';
+import { STATS_COUNTERS, epochMinute } from './minute-stats';
+
+const BUCKET_MINUTES: Record<TimeBucket, number> = { MINUTE: 1, HOUR: 60, DAY: 1_440 };
+const MAX_POINTS = 10_000; // per series
+const MAX_CORRELATION_MINUTES = 7 * 1_440; // a week of minutes
+const MINUTE_MS = 60_000;
+
+type Row = Record<string, string | number | null>;
+
+/**
+ * Read-only statistics, answered from the per-minute rollup (`failure_minute_stats`) and the
+ * group and incident tables, never by scanning failures. A failure counts in the minute it
+ * occurred; a range [from, to) covers the minutes that intersect it.
+ */
+export class InsightsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly dialect: Dialect,
+    private readonly registry: ServiceRegistry,
+    private readonly queries: FailureQueryService,
+  ) {}
+
+  async failureStats(filter: FailureFilter | null | undefined, from: Date, to: Date, bucket: TimeBucket, groupBy?: StatsDimension | null): Promise<StatsSeries[]> {
+    const { fromMinute, toMinute } = minuteRange(from, to);
+    const width = BUCKET_MINUTES[bucket];
+    const first = Math.floor(fromMinute / width);
+    const last = Math.ceil(toMinute / width); // exclusive
+    if (last - first > MAX_POINTS) throw new BadUserInputError(`That range has ${last - first} ${bucket} buckets; at most ${MAX_POINTS} are allowed`, { field: 'bucket' });
+
+    const where = await this.where(filter, fromMinute, toMinute);
+    if (!where) return groupBy ? [] : [emptySeries('all', first, last, width)];
+    const keyExpr = groupBy ? DIMENSION_COLUMN[groupBy] : "'all'";
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT ${this.dialect.intDiv('s.minute', String(width))} AS b, ${keyExpr} AS k, ${STATS_COUNTERS.map((c) => `SUM(s.${c}) AS ${c}`).join(', ')}
+       FROM failure_minute_stats s JOIN failure_groups g ON g.id = s.group_id
+       WHERE ${where.sql}
+       GROUP BY b, k`,
+      where.params,
+    );
+    const names = groupBy === StatsDimension.SERVICE ? await this.serviceNames(rows.map((r) => String(r.k))) : null;
+    const series = new Map<string, StatsSeries>();
+    if (!groupBy) series.set('all', emptySeries('all', first, last, width));
+    for (const row of rows) {
+      const key = names ? (names.get(String(row.k)) ?? String(row.k)) : String(row.k);
+      let s = series.get(key);
+      if (!s) series.set(key, (s = emptySeries(key, first, last, width)));
+      const point = s.points[Number(row.b) - first]!;
+      for (const c of STATS_COUNTERS) point[c] += Number(row[c] ?? 0);
+    }
+    return [...series.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async topFailureGroups(filter: FailureFilter | null | undefined, from: Date, to: Date, limit: number, orderBy: TopGroupsOrder) {
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new BadUserInputError('limit must be from 1 to 100', { field: 'limit' });
+    const { fromMinute, toMinute } = minuteRange(from, to);
+    const previousFrom = fromMinute - (toMinute - fromMinute);
+    const where = await this.where(filter, previousFrom, toMinute);
+    if (!where) return [];
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT s.group_id AS groupId,
+              SUM(CASE WHEN s.minute >= ? THEN s.reported ELSE 0 END) AS current,
+              SUM(CASE WHEN s.minute < ? THEN s.reported ELSE 0 END) AS previous
+       FROM failure_minute_stats s JOIN failure_groups g ON g.id = s.group_id
+       WHERE ${where.sql}
+       GROUP BY s.group_id`,
+      [fromMinute, fromMinute, ...where.params],
+    );
+    const active = rows.filter((r) => Number(r.current) > 0);
+    const groups = await this.queries.groupsByIds(active.map((r) => String(r.groupId)));
+    const entries = active.map((r, i) => {
+      const group = groups[i]!;
+      const count = Number(r.current);
+      const previousCount = Number(r.previous);
+      return {
+        group,
+        count,
+        previousCount,
+        growth: (count - previousCount) / Math.max(previousCount, 1),
+        isNew: group.firstSeenAt.getTime() >= from.getTime() && group.firstSeenAt.getTime() < to.getTime(),
+        regressed: group.regressed,
+      };
+    });
+    const score = (e: (typeof entries)[number]) => (orderBy === TopGroupsOrder.COUNT ? e.count : orderBy === TopGroupsOrder.GROWTH ? e.growth : e.group.rankScore);
+    return entries.sort((a, b) => score(b) - score(a) || b.count - a.count || (a.group.id < b.group.id ? -1 : 1)).slice(0, limit);
+  }
+
+  async correlatedGroups(groupId: string, from: Date, to: Date): Promise<Array<{ group: FailureGroupEntity; correlation: number; lagMinutes: number }>> {
+    await this.queries.getGroup(groupId);
+    const { fromMinute, toMinute } = minuteRange(from, to);
+    if (toMinute - fromMinute > MAX_CORRELATION_MINUTES) throw new BadUserInputError('correlatedGroups looks at most 7 days at a time', { field: 'to' });
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT group_id AS groupId, minute, SUM(reported) AS n FROM failure_minute_stats WHERE minute >= ? AND minute < ? GROUP BY group_id, minute`,
+      [fromMinute, toMinute],
+    );
+    const series = new Map<string, number[]>();
+    for (const row of rows) {
+      let values = series.get(String(row.groupId));
+      if (!values) series.set(String(row.groupId), (values = new Array<number>(toMinute - fromMinute).fill(0)));
+      values[Number(row.minute) - fromMinute] = Number(row.n);
+    }
+    const target = series.get(groupId);
+    if (!target) return [];
+    const found: Array<{ id: string; correlation: number; lagMinutes: number }> = [];
+    for (const [id, values] of series) {
+      if (id === groupId) continue;
+      const result = laggedCorrelation(target, values);
+      if (result) found.push({ id, ...result });
+    }
+    found.sort((a, b) => b.correlation - a.correlation || a.lagMinutes - b.lagMinutes);
+    const groups = await this.queries.groupsByIds(found.map((f) => f.id));
+    return found.map((f, i) => ({ group: groups[i]!, correlation: f.correlation, lagMinutes: f.lagMinutes }));
+  }
+
+  async incidentMetrics(filter: IncidentFilter | null | undefined, from: Date, to: Date) {
+    const qb = this.dataSource
+      .getRepository(IncidentEntity)
+      .createQueryBuilder('i')
+      .where('i.triggered_at >= :from AND i.triggered_at < :to', { from: toDbTimestamp(from), to: toDbTimestamp(to) });
+    if (filter?.service) {
+      const service = await this.registry.getByName(filter.service).catch(() => null);
+      if (!service) return { incidents: 0, acknowledged: 0, resolved: 0, mttaSeconds: null, mttrSeconds: null, p90ResolveSeconds: null };
+      qb.andWhere('i.service_id = :serviceId', { serviceId: service.id });
+    }
+    if (filter?.severity?.length) qb.andWhere('i.severity IN (:...severities)', { severities: filter.severity });
+    if (filter?.group) qb.andWhere('i.group_id = :groupId', { groupId: filter.group });
+    const incidents = await qb.getMany();
+    const seconds = (a: Date, b: Date) => (b.getTime() - a.getTime()) / 1000;
+    const toAck = incidents.filter((i) => i.acknowledgedAt).map((i) => seconds(i.triggeredAt, i.acknowledgedAt!));
+    const toResolve = incidents.filter((i) => i.resolvedAt).map((i) => seconds(i.triggeredAt, i.resolvedAt!));
+    return {
+      incidents: incidents.length,
+      acknowledged: toAck.length,
+      resolved: toResolve.length,
+      mttaSeconds: mean(toAck),
+      mttrSeconds: mean(toResolve),
+      p90ResolveSeconds: percentile(toResolve, 0.9),
+    };
+  }
+
+  /** The WHERE clause for a filter; null when the filter names a service that does not exist. */
+  private async where(filter: FailureFilter | null | undefined, fromMinute: number, toMinute: number): Promise<{ sql: string; params: unknown[] } | null> {
+    const f = filter ?? {};
+    for (const field of ['status', 'errorMessage', 'occurredFrom', 'occurredTo'] as const) {
+      if (f[field] !== null && f[field] !== undefined) {
+        throw new BadUserInputError(`Statistics filter by service, pattern, taskType, severity and group; use from/to for time ("${field}" is not supported here)`, { field });
+      }
+    }
+    const clauses = ['s.minute >= ?', 's.minute < ?'];
+    const params: unknown[] = [fromMinute, toMinute];
+    if (f.service) {
+      const service = await this.registry.getByName(f.service).catch((error: unknown) => {
+        if (error instanceof NotFoundError) return null;
+        throw error;
+      });
+      if (!service) return null;
+      clauses.push('g.service_id = ?');
+      params.push(service.id);
+    }
+    if (f.pattern) clauses.push('s.pattern = ?'), params.push(f.pattern);
+    if (f.taskType) clauses.push('g.task_type = ?'), params.push(f.taskType);
+    if (f.group) clauses.push('s.group_id = ?'), params.push(f.group);
+    if (f.severity?.length) {
+      clauses.push(`s.severity IN (${f.severity.map(() => '?').join(', ')})`);
+      params.push(...f.severity);
+    }
+    return { sql: clauses.join(' AND '), params };
+  }
+
+  private async serviceNames(ids: string[]): Promise<Map<string, string>> {
+    const unique = [...new Set(ids)];
+    const services = await this.registry.getByIds(unique);
+    return new Map(unique.map((id, i) => [id, services[i]?.name ?? id]));
+  }
+}
+
+const DIMENSION_COLUMN: Record<StatsDimension, string> = {
+  SERVICE: 'g.service_id',
+  PATTERN: 's.pattern',
+  TASK_TYPE: 'g.task_type',
+  SEVERITY: 's.severity',
+};
+
+/** The minutes a range [from, to) touches: a partly covered minute counts whole. */
+export function minuteRange(from: Date, to: Date): { fromMinute: number; toMinute: number } {
+  if (!(from.getTime() < to.getTime())) throw new BadUserInputError('"from" must be before "to"', { field: 'from' });
+  return { fromMinute: epochMinute(from), toMinute: Math.ceil(to.getTime() / MINUTE_MS) };
+}
+
+function emptySeries(key: string, first: number, last: number, width: number): StatsSeries {
+  return {
+    key,
+    points: Array.from({ length: last - first }, (_, i) => ({ at: new Date((first + i) * width * MINUTE_MS), reported: 0, retried: 0, succeeded: 0, discarded: 0, resolved: 0 })),
+  };
+}
+
+function mean(values: number[]): number | null {
+  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
+}
+
+/** Nearest-rank percentile. */
+function percentile(values: number[], p: number): number | null {
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
+}

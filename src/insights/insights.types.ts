@@ -1,0 +1,108 @@
+import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { FailureGroup } from '../failures/failure.types';
+
+export enum TimeBucket {
+  MINUTE = 'MINUTE',
+  HOUR = 'HOUR',
+  DAY = 'DAY',
+}
+registerEnumType(TimeBucket, { name: 'TimeBucket', description: 'Width of a statistics bucket (UTC boundaries).' });
+
+export enum StatsDimension {
+  SERVICE = 'SERVICE',
+  PATTERN = 'PATTERN',
+  TASK_TYPE = 'TASK_TYPE',
+  SEVERITY = 'SEVERITY',
+}
+registerEnumType(StatsDimension, { name: 'StatsDimension', description: 'What statistics series are split by.' });
+
+export enum TopGroupsOrder {
+  COUNT = 'COUNT',
+  GROWTH = 'GROWTH',
+  RANK = 'RANK',
+}
+registerEnumType(TopGroupsOrder, { name: 'TopGroupsOrder', description: 'How topFailureGroups is ordered (descending).' });
+
+@ObjectType({ description: 'Counts of one time bucket, by what happened to the failures that occurred in it.' })
+export class StatsPoint {
+  @Field(() => Date, { description: 'Start of the bucket (UTC).' })
+  at: Date;
+
+  @Field(() => Int, { description: 'Failures that occurred in the bucket.' })
+  reported: number;
+
+  @Field(() => Int, { description: 'Retries requested for them.' })
+  retried: number;
+
+  @Field(() => Int, { description: 'Of them, retried successfully.' })
+  succeeded: number;
+
+  @Field(() => Int, { description: 'Of them, discarded.' })
+  discarded: number;
+
+  @Field(() => Int, { description: 'Of them, resolved by hand.' })
+  resolved: number;
+}
+
+@ObjectType({ description: 'One series of statistics: every bucket of the range, zeros included.' })
+export class StatsSeries {
+  @Field(() => String, { description: 'The value of the groupBy dimension (service name, pattern, task type, severity), or "all".' })
+  key: string;
+
+  @Field(() => [StatsPoint], { description: 'One point per bucket, oldest first.' })
+  points: StatsPoint[];
+}
+
+@ObjectType({ description: 'A failure group ranked within a time window.' })
+export class TopFailureGroup {
+  @Field(() => FailureGroup, { description: 'The group.' })
+  group: FailureGroup;
+
+  @Field(() => Int, { description: 'Failures of the group that occurred in the window.' })
+  count: number;
+
+  @Field(() => Int, { description: 'Failures in the window of the same length just before.' })
+  previousCount: number;
+
+  @Field(() => Float, { description: '(count − previousCount) / max(previousCount, 1).' })
+  growth: number;
+
+  @Field(() => Boolean, { description: 'First seen inside the window.' })
+  isNew: boolean;
+
+  @Field(() => Boolean, { description: 'The group came back after being resolved.' })
+  regressed: boolean;
+}
+
+@ObjectType({ description: 'Another group whose per-minute counts rise and fall with this one: a hint of a shared cause.' })
+export class CorrelatedGroup {
+  @Field(() => FailureGroup, { description: 'The other group.' })
+  group: FailureGroup;
+
+  @Field(() => Float, { description: 'Pearson correlation of the per-minute counts (≥ 0.8).' })
+  correlation: number;
+
+  @Field(() => Int, { description: 'Minutes one trails the other (0–2).' })
+  lagMinutes: number;
+}
+
+@ObjectType({ description: 'How fast incidents were taken and ended.' })
+export class IncidentMetrics {
+  @Field(() => Int, { description: 'Incidents triggered in the range.' })
+  incidents: number;
+
+  @Field(() => Int, { description: 'Of them, acknowledged.' })
+  acknowledged: number;
+
+  @Field(() => Int, { description: 'Of them, resolved.' })
+  resolved: number;
+
+  @Field(() => Float, { nullable: true, description: 'Mean time from trigger to acknowledgement, in seconds.' })
+  mttaSeconds: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Mean time from trigger to resolution, in seconds.' })
+  mttrSeconds: number | null;
+
+  @Field(() => Float, { nullable: true, description: '90th percentile of time to resolution, in seconds.' })
+  p90ResolveSeconds: number | null;
+}

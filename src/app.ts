@@ -51,7 +51,7 @@ import { OpsgenieProvider, PagerDutyProvider } from './escalation/adapters';
 import type { Change } from './failures';
 import { IncidentResolver, IncidentService } from './incidents';
 import { KeyedCoalescer } from './platform/keyed-coalescer';
-import { InsightsResolver, InsightsService, MinuteStatsWriter } from './insights';
+import { AttributeStatsWriter, InsightsResolver, InsightsService, MinuteStatsWriter } from './insights';
 import { LIVE_CHANGES_KIND, LiveFeed, LiveResolver, LiveSubscriptions, RETRY_LIVE_KIND, SubscriptionRetryRoute } from './subscriptions';
 
 /** Replaceable parts, for tests: anything not given is built from the config. */
@@ -124,7 +124,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   bus.onRecovered(() => void outbox!.makeDue(LIVE_KINDS).then(() => outbox!.nudge()));
   const liveSubscriptions = new LiveSubscriptions({ bus, metrics, bufferLimit: config.live.bufferLimit });
   const stats = new MinuteStatsWriter(dialect);
-  const ingestion = new IngestionService({ dataSource, dialect, transactions, registry, grouping, metrics, redaction, changes: liveFeed, stats, now: overrides.now });
+  const attributes = new AttributeStatsWriter(dialect);
+  const ingestion = new IngestionService({ dataSource, dialect, transactions, registry, grouping, metrics, redaction, changes: liveFeed, stats, attributes, now: overrides.now });
   const queries = new FailureQueryService(dataSource, dialect, registry, config.graphql.maxPageSize);
   const liveRetries = new SubscriptionRetryRoute({ bus, outbox, dataSource, registry });
   outbox.register(liveRetries);

@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { In } from 'typeorm';
 import { type Principal, requireServiceAccess } from '../auth';
 import type { ChangeLog } from '../failures/change-log';
+import type { AttributeStatsWriter } from '../insights/attribute-stats';
 import type { MinuteStatsWriter } from '../insights/minute-stats';
 import { FailureEntity, SEVERITY_RANK } from '../failures/failure.entity';
 import { FailureStatus } from '../failures/failure.state';
@@ -34,6 +35,7 @@ export interface IngestionServiceOptions {
   redaction: RedactionOptions;
   changes: ChangeLog;
   stats: MinuteStatsWriter;
+  attributes: AttributeStatsWriter;
   now?: () => Date;
 }
 
@@ -151,6 +153,15 @@ export class IngestionService {
     await this.options.stats.add(
       manager,
       storedReports.map((r) => ({ groupId: groupIds.get(r.fingerprint)!, occurredAt: r.occurredAt, pattern: r.pattern, severity: r.severity, counter: 'reported' as const, by: 1 })),
+    );
+    await this.options.attributes.add(
+      manager,
+      storedReports.map((r) => ({
+        groupId: groupIds.get(r.fingerprint)!,
+        serviceId: r.serviceId,
+        occurredAt: r.occurredAt,
+        attributes: { ...(JSON.parse(r.attributesJson) as Record<string, string>), ...(r.source ? { source: r.source } : {}) },
+      })),
     );
     if (storedReports.length > 0) {
       await this.options.changes.record(manager, { reportedFailureIds: storedReports.map((r) => r.id), groupIds: increments.map((i) => i.groupId) });

@@ -1,3 +1,4 @@
 export { InsightsResolver } from './insights.resolver';
 export { InsightsService } from './insights.service';
 export { MinuteStatsWriter } from './minute-stats';
+export { AttributeStatsWriter } from './attribute-stats';

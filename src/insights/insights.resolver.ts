@@ -3,7 +3,7 @@ import { Role } from '../auth';
 import { FailureFilter } from '../failures/failure.types';
 import { IncidentFilter } from '../incidents/incident.types';
 import type { InsightsService } from './insights.service';
-import { CorrelatedGroup, IncidentMetrics, StatsDimension, StatsSeries, TimeBucket, TopFailureGroup, TopGroupsOrder } from './insights.types';
+import { AttributeBreakdown, CorrelatedGroup, IncidentMetrics, Suspect, StatsDimension, StatsSeries, TimeBucket, TopFailureGroup, TopGroupsOrder } from './insights.types';
 
 @Resolver()
 export class InsightsResolver {
@@ -37,6 +37,18 @@ export class InsightsResolver {
   @Query(() => [CorrelatedGroup], { description: 'Other groups, of any service, whose per-minute counts rise and fall with this one (Pearson ≥ 0.8, lag 0–2 min).' })
   correlatedGroups(@Arg('id', () => ID) id: string, @Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date) {
     return this.insights.correlatedGroups(id, from, to);
+  }
+
+  @Authorized(Role.VIEWER)
+  @Query(() => AttributeBreakdown, { description: "How a group's failures spread over one attribute's values, next to the service's failures in the same period." })
+  failureGroupBreakdown(@Arg('id', () => ID) id: string, @Arg('attribute', () => String) attribute: string) {
+    return this.insights.breakdown(id, attribute);
+  }
+
+  @Authorized(Role.VIEWER)
+  @Query(() => [Suspect], { description: 'Attribute values over-represented in the group (lift ≥ 2, at least 5 failures, 30% of the group), strongest first.' })
+  failureGroupSuspects(@Arg('id', () => ID) id: string) {
+    return this.insights.suspects(id);
   }
 
   @Authorized(Role.VIEWER)

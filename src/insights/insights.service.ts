@@ -7,7 +7,9 @@ import type { IncidentFilter } from '../incidents/incident.types';
 import { type Dialect, toDbTimestamp } from '../platform/db';
 import { BadUserInputError, NotFoundError } from '../platform/errors';
 import type { ServiceRegistry } from '../registry';
+import { epochHour } from './attribute-stats';
 import { laggedCorrelation } from './correlation';
+import { attributeBreakdown, describeSuspect, findSuspects } from './suspects';
 import { StatsDimension, TimeBucket, TopGroupsOrder, type StatsSeries } from './insights.types';
 import { STATS_COUNTERS, epochMinute } from './minute-stats';
 
@@ -146,6 +148,40 @@ export class InsightsService {
       mttrSeconds: mean(toResolve),
       p90ResolveSeconds: percentile(toResolve, 0.9),
     };
+  }
+
+  async breakdown(groupId: string, attribute: string) {
+    const { group, totals, baseline } = await this.attributeContext(groupId, attribute);
+    const rows: Row[] = await this.dataSource.query('SELECT value, SUM(count) AS n FROM failure_attribute_stats WHERE group_id = ? AND attribute = ? GROUP BY value', [groupId, attribute]);
+    const counts = rows.map((r) => ({ attribute, value: String(r.value), count: Number(r.n), baselineCount: baseline.get(`${attribute}\u0000${r.value}`) ?? 0 }));
+    return { attribute, values: attributeBreakdown(group.count, totals, counts) };
+  }
+
+  async suspects(groupId: string) {
+    const { group, totals, baseline } = await this.attributeContext(groupId, null);
+    const rows: Row[] = await this.dataSource.query('SELECT attribute, value, SUM(count) AS n FROM failure_attribute_stats WHERE group_id = ? GROUP BY attribute, value', [groupId]);
+    const counts = rows.map((r) => ({ attribute: String(r.attribute), value: String(r.value), count: Number(r.n), baselineCount: baseline.get(`${r.attribute}\u0000${r.value}`) ?? 0 }));
+    return findSuspects(group.count, totals, counts).map((s) => ({ ...s, description: describeSuspect(s) }));
+  }
+
+  /**
+   * The group, and its service's failures over the group's lifetime (whole hours): their total
+   * (from the minute rollup) and their attribute value counts (from the attribute rollup).
+   */
+  private async attributeContext(groupId: string, attribute: string | null) {
+    const group = await this.queries.getGroup(groupId);
+    const firstHour = epochHour(group.firstSeenAt);
+    const lastHour = epochHour(group.lastSeenAt);
+    const totalRows: Row[] = await this.dataSource.query(
+      'SELECT SUM(s.reported) AS n FROM failure_minute_stats s JOIN failure_groups g ON g.id = s.group_id WHERE g.service_id = ? AND s.minute >= ? AND s.minute < ?',
+      [group.serviceId, firstHour * 60, (lastHour + 1) * 60],
+    );
+    const baselineRows: Row[] = await this.dataSource.query(
+      `SELECT attribute, value, SUM(count) AS n FROM failure_attribute_stats WHERE service_id = ? AND hour >= ? AND hour <= ?${attribute === null ? '' : ' AND attribute = ?'} GROUP BY attribute, value`,
+      [group.serviceId, firstHour, lastHour, ...(attribute === null ? [] : [attribute])],
+    );
+    const baseline = new Map(baselineRows.map((r) => [`${r.attribute}\u0000${r.value}`, Number(r.n)]));
+    return { group, totals: Number(totalRows[0]?.n ?? 0), baseline };
   }
 
   /** The WHERE clause for a filter; null when the filter names a service that does not exist. */

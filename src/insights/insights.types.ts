@@ -106,3 +106,54 @@ export class IncidentMetrics {
   @Field(() => Float, { nullable: true, description: '90th percentile of time to resolution, in seconds.' })
   p90ResolveSeconds: number | null;
 }
+
+@ObjectType({ description: "One value of an attribute: its share of the group's failures next to its share of the service's." })
+export class AttributeValueShare {
+  @Field(() => String, { description: 'The value ("(other)" gathers values beyond the 20 kept per group).' })
+  value: string;
+
+  @Field(() => Int, { description: "The group's failures with this value." })
+  count: number;
+
+  @Field(() => Float, { description: "Share of the group's failures (0–1)." })
+  share: number;
+
+  @Field(() => Float, { description: "Share of all the service's failures in the same period (0–1)." })
+  baselineShare: number;
+
+  @Field(() => Float, { description: 'share / baselineShare: above 1, the value is over-represented in the group.' })
+  lift: number;
+}
+
+@ObjectType({ description: "How a group's failures spread over one attribute's values." })
+export class AttributeBreakdown {
+  @Field(() => String, { description: 'The attribute (host, version, region, source, …).' })
+  attribute: string;
+
+  @Field(() => [AttributeValueShare], { description: 'Values, most frequent first.' })
+  values: AttributeValueShare[];
+}
+
+@ObjectType({ description: 'An attribute value over-represented in a group: a root-cause hint.' })
+export class Suspect {
+  @Field(() => String, { description: 'The attribute.' })
+  attribute: string;
+
+  @Field(() => String, { description: 'The value.' })
+  value: string;
+
+  @Field(() => Int, { description: "The group's failures with it." })
+  count: number;
+
+  @Field(() => Float, { description: "Share of the group's failures." })
+  share: number;
+
+  @Field(() => Float, { description: "Share of the service's failures in the same period." })
+  baselineShare: number;
+
+  @Field(() => Float, { description: 'share / baselineShare (at least 2).' })
+  lift: number;
+
+  @Field(() => String, { description: 'The hint in one sentence.' })
+  description: string;
+}

@@ -21,7 +21,7 @@ type Operation =
   | 'createService' | 'updateService' | 'createApiToken' | 'reportFailure' | 'reportFailures'
   | 'retryFailure' | 'discardFailure' | 'resolveFailure' | 'retryFailureGroup' | 'discardFailureGroup' | 'resolveFailureGroup' | 'completeRetry'
   | 'incident' | 'incidents' | 'escalationPolicies' | 'acknowledgeIncident' | 'resolveIncident' | 'setEscalationPolicy'
-  | 'failureStats' | 'topFailureGroups' | 'correlatedGroups' | 'incidentMetrics';
+  | 'failureStats' | 'topFailureGroups' | 'correlatedGroups' | 'incidentMetrics' | 'failureGroupBreakdown' | 'failureGroupSuspects';
 
 /** The contract (DESIGN.md, "Auth"), one row per root operation, one column per caller. */
 // prettier-ignore
@@ -55,6 +55,8 @@ const MATRIX: Record<Operation, readonly [Expected, Expected, Expected, Expected
   topFailureGroups:    [UNAUTH, UNAUTH, FORBID, FORBID,   OK,     OK,      OK,   OK],
   correlatedGroups:    [UNAUTH, UNAUTH, FORBID, FORBID,   OK,     OK,      OK,   OK],
   incidentMetrics:     [UNAUTH, UNAUTH, FORBID, FORBID,   OK,     OK,      OK,   OK],
+  failureGroupBreakdown: [UNAUTH, UNAUTH, FORBID, FORBID, OK,     OK,      OK,   OK],
+  failureGroupSuspects:  [UNAUTH, UNAUTH, FORBID, FORBID, OK,     OK,      OK,   OK],
 };
 
 interface Fixtures {
@@ -99,6 +101,8 @@ describe('who may call which operation', () => {
     failureStats: { query: `query($from: DateTime!, $to: DateTime!) { failureStats(from: $from, to: $to, bucket: HOUR) { key } }`, variables: async () => RANGE },
     topFailureGroups: { query: `query($from: DateTime!, $to: DateTime!) { topFailureGroups(from: $from, to: $to) { count } }`, variables: async () => RANGE },
     correlatedGroups: { query: `query($id: ID!, $from: DateTime!, $to: DateTime!) { correlatedGroups(id: $id, from: $from, to: $to) { correlation } }`, variables: async (f) => ({ id: f.groupId, ...RANGE }) },
+    failureGroupBreakdown: { query: `query($id: ID!) { failureGroupBreakdown(id: $id, attribute: "host") { attribute } }`, variables: async (f) => ({ id: f.groupId }) },
+    failureGroupSuspects: { query: `query($id: ID!) { failureGroupSuspects(id: $id) { value } }`, variables: async (f) => ({ id: f.groupId }) },
     incidentMetrics: { query: `query($from: DateTime!, $to: DateTime!) { incidentMetrics(from: $from, to: $to) { incidents } }`, variables: async () => RANGE },
     incident: { query: `query($id: ID!) { incident(id: $id) { id } }`, variables: async (f) => ({ id: f.incidentId }) },
     incidents: { query: `{ incidents(first: 1) { totalCount } }`, variables: async () => ({}) },

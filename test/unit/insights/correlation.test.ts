@@ -126,7 +126,7 @@ describe('laggedCorrelation', () => {
 
   it.each([
     ['both series are empty', [], [], {}],
-    ['a lag leaves fewer than 3 minutes to compare', [1, 5], [2, 9], { minNonZeroMinutes: 1 }],
+    ['the series are shorter than 3 minutes', [1, 5], [2, 9], { minNonZeroMinutes: 1 }],
     ['both series are constant', [3, 3, 3, 3, 3], [3, 3, 3, 3, 3], {}],
   ])('returns null when %s', (_title, a, b, options) => {
     expect(laggedCorrelation(a, b, options)).toBeNull();

@@ -2,6 +2,7 @@ import { InitialSchema1764300000000 } from './1764300000000-initial-schema';
 import { RetryTimeouts1764400000000 } from './1764400000000-retry-timeouts';
 import { Escalation1764500000000 } from './1764500000000-escalation';
 import { MinuteStats1764600000000 } from './1764600000000-minute-stats';
+import { AttributeStats1764700000000 } from './1764700000000-attribute-stats';
 
 /** SQLite migrations, oldest first. */
-export const sqliteMigrations = [InitialSchema1764300000000, RetryTimeouts1764400000000, Escalation1764500000000, MinuteStats1764600000000];
+export const sqliteMigrations = [InitialSchema1764300000000, RetryTimeouts1764400000000, Escalation1764500000000, MinuteStats1764600000000, AttributeStats1764700000000];

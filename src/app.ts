@@ -51,7 +51,7 @@ import { OpsgenieProvider, PagerDutyProvider } from './escalation/adapters';
 import type { Change } from './failures';
 import { IncidentResolver, IncidentService } from './incidents';
 import { KeyedCoalescer } from './platform/keyed-coalescer';
-import { AttributeStatsWriter, InsightsResolver, InsightsService, MinuteStatsWriter } from './insights';
+import { AttributeStatsWriter, InsightsResolver, InsightsService, MinuteStatsWriter, RetentionService } from './insights';
 import { LIVE_CHANGES_KIND, LiveFeed, LiveResolver, LiveSubscriptions, RETRY_LIVE_KIND, SubscriptionRetryRoute } from './subscriptions';
 
 /** Replaceable parts, for tests: anything not given is built from the config. */
@@ -166,6 +166,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       logger,
     }),
   );
+  const retention = new RetentionService(dataSource, transactions, metrics, config.retentionDays, overrides.now);
+  const retentionPurge = new PeriodicTask('retention-purge', config.retentionIntervalMs, () => retention.purge(), logger);
   const escalationSweep = new PeriodicTask('escalation-sweep', config.escalation.sweepIntervalMs, () => evaluator.sweep(), logger);
 
   outbox.register(
@@ -186,7 +188,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     [LiveResolver, new LiveResolver()],
     [IncidentResolver, new IncidentResolver(incidents)],
     [EscalationResolver, new EscalationResolver(policies, registry)],
-    [InsightsResolver, new InsightsResolver(new InsightsService(dataSource, dialect, registry, queries))],
+    [InsightsResolver, new InsightsResolver(new InsightsService(dataSource, dialect, registry, queries), retention)],
   ] as const;
   const schema = buildAppSchema(new Map<unknown, unknown>(resolvers));
 
@@ -315,6 +317,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       outbox!.start();
       retryTimeouts.start();
       escalationSweep.start();
+      retentionPurge.start();
       outboxPurge.start();
       const bound = (httpServer.address() as AddressInfo).port;
       logger.info({ port: bound, database: config.database.type }, 'failure desk listening');
@@ -326,6 +329,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         httpServer.closeAllConnections?.();
         await retryTimeouts.stop();
         await escalationSweep.stop();
+        await retentionPurge.stop();
         await outboxPurge.stop();
         await outbox!.stop();
         await liveFeed.stop().catch(() => undefined);

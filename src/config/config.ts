@@ -35,6 +35,9 @@ export interface Config {
   };
   /** Timeout for one retry webhook call, in milliseconds. */
   readonly retryWebhookTimeoutMs: number;
+  /** Closed failures that occurred longer ago than this are purged (0: never). */
+  readonly retentionDays: number;
+  readonly retentionIntervalMs: number;
   /** A RETRYING failure without completeRetry for this long goes back to FAILED. */
   readonly retryTimeoutSeconds: number;
   readonly escalation: {
@@ -144,6 +147,8 @@ export function loadConfig(env: Env = process.env): Config {
     },
     retryWebhookTimeoutMs: int('RETRY_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     retryTimeoutSeconds: int('RETRY_TIMEOUT_SECONDS', 300, 1, 7 * 24 * 3600),
+    retentionDays: int('RETENTION_DAYS', 90, 0, 36_500),
+    retentionIntervalMs: int('RETENTION_INTERVAL_MS', 10 * 60_000, 100, 24 * 3_600_000),
     escalation: {
       pagerDutyEventsUrl: env.PAGERDUTY_EVENTS_URL || 'https://events.pagerduty.com/v2/enqueue',
       opsgenieApiUrl: env.OPSGENIE_API_URL || undefined,

@@ -2,3 +2,4 @@ export { InsightsResolver } from './insights.resolver';
 export { InsightsService } from './insights.service';
 export { MinuteStatsWriter } from './minute-stats';
 export { AttributeStatsWriter } from './attribute-stats';
+export { RetentionService } from './retention';

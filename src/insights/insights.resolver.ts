@@ -3,11 +3,21 @@ import { Role } from '../auth';
 import { FailureFilter } from '../failures/failure.types';
 import { IncidentFilter } from '../incidents/incident.types';
 import type { InsightsService } from './insights.service';
-import { AttributeBreakdown, CorrelatedGroup, IncidentMetrics, Suspect, StatsDimension, StatsSeries, TimeBucket, TopFailureGroup, TopGroupsOrder } from './insights.types';
+import type { RetentionService } from './retention';
+import { AttributeBreakdown, CorrelatedGroup, IncidentMetrics, Retention, Suspect, StatsDimension, StatsSeries, TimeBucket, TopFailureGroup, TopGroupsOrder } from './insights.types';
 
 @Resolver()
 export class InsightsResolver {
-  constructor(private readonly insights: InsightsService) {}
+  constructor(
+    private readonly insights: InsightsService,
+    private readonly retention: RetentionService,
+  ) {}
+
+  @Authorized(Role.VIEWER)
+  @Query(() => Retention, { description: 'The retention policy and what it has purged: groups and statistics remain, raw closed failures go.' })
+  retentionStatus() {
+    return this.retention.status();
+  }
 
   @Authorized(Role.VIEWER)
   @Query(() => [StatsSeries], { description: 'Failures over time, bucketed (UTC) by when they occurred, optionally one series per dimension value.' })

@@ -157,3 +157,18 @@ export class Suspect {
   @Field(() => String, { description: 'The hint in one sentence.' })
   description: string;
 }
+
+@ObjectType({ description: 'What the retention purge keeps and has removed.' })
+export class Retention {
+  @Field(() => Int, { description: 'Closed failures older than this many days are purged (0: never).' })
+  retentionDays: number;
+
+  @Field(() => Int, { description: 'Failures purged since the service began keeping records.' })
+  purgedTotal: number;
+
+  @Field(() => Date, { nullable: true, description: 'When the purge last ran.' })
+  lastRunAt: Date | null;
+
+  @Field(() => Int, { nullable: true, description: 'How many it removed then.' })
+  lastRunPurged: number | null;
+}

@@ -21,7 +21,7 @@ type Operation =
   | 'createService' | 'updateService' | 'createApiToken' | 'reportFailure' | 'reportFailures'
   | 'retryFailure' | 'discardFailure' | 'resolveFailure' | 'retryFailureGroup' | 'discardFailureGroup' | 'resolveFailureGroup' | 'completeRetry'
   | 'incident' | 'incidents' | 'escalationPolicies' | 'acknowledgeIncident' | 'resolveIncident' | 'setEscalationPolicy'
-  | 'failureStats' | 'topFailureGroups' | 'correlatedGroups' | 'incidentMetrics' | 'failureGroupBreakdown' | 'failureGroupSuspects';
+  | 'failureStats' | 'topFailureGroups' | 'correlatedGroups' | 'incidentMetrics' | 'failureGroupBreakdown' | 'failureGroupSuspects' | 'retentionStatus';
 
 /** The contract (DESIGN.md, "Auth"), one row per root operation, one column per caller. */
 // prettier-ignore
@@ -57,6 +57,7 @@ const MATRIX: Record<Operation, readonly [Expected, Expected, Expected, Expected
   incidentMetrics:     [UNAUTH, UNAUTH, FORBID, FORBID,   OK,     OK,      OK,   OK],
   failureGroupBreakdown: [UNAUTH, UNAUTH, FORBID, FORBID, OK,     OK,      OK,   OK],
   failureGroupSuspects:  [UNAUTH, UNAUTH, FORBID, FORBID, OK,     OK,      OK,   OK],
+  retentionStatus:     [UNAUTH, UNAUTH, FORBID, FORBID,   OK,     OK,      OK,   OK],
 };
 
 interface Fixtures {
@@ -103,6 +104,7 @@ describe('who may call which operation', () => {
     correlatedGroups: { query: `query($id: ID!, $from: DateTime!, $to: DateTime!) { correlatedGroups(id: $id, from: $from, to: $to) { correlation } }`, variables: async (f) => ({ id: f.groupId, ...RANGE }) },
     failureGroupBreakdown: { query: `query($id: ID!) { failureGroupBreakdown(id: $id, attribute: "host") { attribute } }`, variables: async (f) => ({ id: f.groupId }) },
     failureGroupSuspects: { query: `query($id: ID!) { failureGroupSuspects(id: $id) { value } }`, variables: async (f) => ({ id: f.groupId }) },
+    retentionStatus: { query: `{ retentionStatus { retentionDays } }`, variables: async () => ({}) },
     incidentMetrics: { query: `query($from: DateTime!, $to: DateTime!) { incidentMetrics(from: $from, to: $to) { incidents } }`, variables: async () => RANGE },
     incident: { query: `query($id: ID!) { incident(id: $id) { id } }`, variables: async (f) => ({ id: f.incidentId }) },
     incidents: { query: `{ incidents(first: 1) { totalCount } }`, variables: async () => ({}) },

@@ -68,6 +68,12 @@ export class AppMetrics {
     registers: [this.registry],
   });
 
+  readonly failuresPurged = new Counter({
+    name: 'failuredesk_failures_purged_total',
+    help: 'Closed failures deleted by the retention purge (their groups and statistics remain).',
+    registers: [this.registry],
+  });
+
   constructor(options: { outboxDepth?: () => Promise<number>; defaultMetrics?: boolean } = {}) {
     const depth = options.outboxDepth;
     new Gauge({

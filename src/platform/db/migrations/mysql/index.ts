@@ -3,6 +3,7 @@ import { RetryTimeouts1764400000000 } from './1764400000000-retry-timeouts';
 import { Escalation1764500000000 } from './1764500000000-escalation';
 import { MinuteStats1764600000000 } from './1764600000000-minute-stats';
 import { AttributeStats1764700000000 } from './1764700000000-attribute-stats';
+import { PurgeRuns1764800000000 } from './1764800000000-purge-runs';
 
 /** MySQL / MariaDB migrations, oldest first. */
-export const mysqlMigrations = [InitialSchema1764300000000, RetryTimeouts1764400000000, Escalation1764500000000, MinuteStats1764600000000, AttributeStats1764700000000];
+export const mysqlMigrations = [InitialSchema1764300000000, RetryTimeouts1764400000000, Escalation1764500000000, MinuteStats1764600000000, AttributeStats1764700000000, PurgeRuns1764800000000];

@@ -237,6 +237,7 @@ export class FailureActionService {
     }
     if (wasOpen && !isOpenFailureStatus(move.to)) {
       await this.options.grouping.failuresClosed(manager, failure.groupId, 1, at);
+      await this.options.stats.addCloseTime(manager, failure.serviceId, failure.occurredAt, (at.getTime() - failure.receivedAt.getTime()) / 1000);
       await this.options.changes.record(manager, { groupIds: [failure.groupId] });
     }
     await this.audit(manager, 'FAILURE', failure.id, move.action, actor, move.note);

@@ -11,7 +11,8 @@ import { epochHour } from './attribute-stats';
 import { laggedCorrelation } from './correlation';
 import { attributeBreakdown, describeSuspect, findSuspects } from './suspects';
 import { StatsDimension, TimeBucket, TopGroupsOrder, type StatsSeries } from './insights.types';
-import { STATS_COUNTERS, epochMinute } from './minute-stats';
+import { histogramPercentile } from './close-time-histogram';
+import { STATS_COUNTERS, epochDay, epochMinute } from './minute-stats';
 
 const BUCKET_MINUTES: Record<TimeBucket, number> = { MINUTE: 1, HOUR: 60, DAY: 1_440 };
 const MAX_POINTS = 10_000; // per series
@@ -131,12 +132,13 @@ export class InsightsService {
       .where('i.triggered_at >= :from AND i.triggered_at < :to', { from: toDbTimestamp(from), to: toDbTimestamp(to) });
     if (filter?.service) {
       const service = await this.registry.getByName(filter.service).catch(() => null);
-      if (!service) return { incidents: 0, acknowledged: 0, resolved: 0, mttaSeconds: null, mttrSeconds: null, p90ResolveSeconds: null };
+      if (!service) return { incidents: 0, acknowledged: 0, resolved: 0, mttaSeconds: null, mttrSeconds: null, p90ResolveSeconds: null, failureCloseTimes: [] };
       qb.andWhere('i.service_id = :serviceId', { serviceId: service.id });
     }
     if (filter?.severity?.length) qb.andWhere('i.severity IN (:...severities)', { severities: filter.severity });
     if (filter?.group) qb.andWhere('i.group_id = :groupId', { groupId: filter.group });
     const incidents = await qb.getMany();
+    const failureCloseTimes = await this.closeTimes(filter?.service ? (await this.registry.getByName(filter.service)).id : null, from, to);
     const seconds = (a: Date, b: Date) => (b.getTime() - a.getTime()) / 1000;
     const toAck = incidents.filter((i) => i.acknowledgedAt).map((i) => seconds(i.triggeredAt, i.acknowledgedAt!));
     const toResolve = incidents.filter((i) => i.resolvedAt).map((i) => seconds(i.triggeredAt, i.resolvedAt!));
@@ -147,7 +149,32 @@ export class InsightsService {
       mttaSeconds: mean(toAck),
       mttrSeconds: mean(toResolve),
       p90ResolveSeconds: percentile(toResolve, 0.9),
+      failureCloseTimes,
     };
+  }
+
+  private async closeTimes(serviceId: string | null, from: Date, to: Date) {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT service_id AS serviceId, bucket, SUM(count) AS n FROM failure_close_stats WHERE day >= ? AND day <= ?${serviceId ? ' AND service_id = ?' : ''} GROUP BY service_id, bucket`,
+      [epochDay(from), epochDay(new Date(to.getTime() - 1)), ...(serviceId ? [serviceId] : [])],
+    );
+    const byService = new Map<string, Map<number, number>>();
+    for (const row of rows) {
+      const id = String(row.serviceId);
+      if (!byService.has(id)) byService.set(id, new Map());
+      byService.get(id)!.set(Number(row.bucket), Number(row.n));
+    }
+    const ids = [...byService.keys()].sort();
+    const services = await this.registry.getByIds(ids);
+    return ids.map((id, i) => {
+      const histogram = byService.get(id)!;
+      return {
+        service: services[i]!,
+        closed: [...histogram.values()].reduce((a, b) => a + b, 0),
+        medianSeconds: histogramPercentile(histogram, 0.5),
+        p90Seconds: histogramPercentile(histogram, 0.9),
+      };
+    });
   }
 
   async breakdown(groupId: string, attribute: string) {

@@ -1,5 +1,6 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { FailureGroup } from '../failures/failure.types';
+import { Service } from '../registry';
 
 export enum TimeBucket {
   MINUTE = 'MINUTE',
@@ -86,8 +87,26 @@ export class CorrelatedGroup {
   lagMinutes: number;
 }
 
-@ObjectType({ description: 'How fast incidents were taken and ended.' })
+@ObjectType({ description: "How long one service's failures took from report to a closed state." })
+export class ServiceCloseTime {
+  @Field(() => Service, { description: 'The service.' })
+  service: Service;
+
+  @Field(() => Int, { description: 'Failures that occurred in the range and are closed (succeeded, discarded or resolved).' })
+  closed: number;
+
+  @Field(() => Float, { nullable: true, description: 'Median seconds from report to closed (upper bound of its log bucket: within 12.5%).' })
+  medianSeconds: number | null;
+
+  @Field(() => Float, { nullable: true, description: '90th percentile, likewise.' })
+  p90Seconds: number | null;
+}
+
+@ObjectType({ description: 'How fast incidents were taken and ended, and failures closed.' })
 export class IncidentMetrics {
+  @Field(() => [ServiceCloseTime], { description: 'Per service, time from report to a closed state of the failures that occurred in the range (whole UTC days).' })
+  failureCloseTimes: ServiceCloseTime[];
+
   @Field(() => Int, { description: 'Incidents triggered in the range.' })
   incidents: number;
 

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Dialect } from '../platform/db';
+import { closeTimeBucket } from './close-time-histogram';
 
 /** The counters of a minute row; each names what happened to failures that occurred that minute. */
 export type StatsCounter = 'reported' | 'retried' | 'succeeded' | 'discarded' | 'resolved';
@@ -17,6 +18,11 @@ export interface StatsIncrement {
 const UPSERT_CHUNK = 200;
 export const STATS_COUNTERS: readonly StatsCounter[] = ['reported', 'retried', 'succeeded', 'discarded', 'resolved'];
 
+/** Days since the Unix epoch (UTC). */
+export function epochDay(date: Date): number {
+  return Math.floor(date.getTime() / 86_400_000);
+}
+
 /** Minutes since the Unix epoch (UTC): the time key of the rollup. */
 export function epochMinute(date: Date): number {
   return Math.floor(date.getTime() / 60_000);
@@ -29,6 +35,16 @@ export function epochMinute(date: Date): number {
  */
 export class MinuteStatsWriter {
   constructor(private readonly dialect: Dialect) {}
+
+  /** Counts one failure closed `seconds` after it was reported, on the day it occurred. */
+  async addCloseTime(manager: EntityManager, serviceId: string, occurredAt: Date, seconds: number): Promise<void> {
+    const d = this.dialect;
+    await manager.query(
+      `INSERT INTO failure_close_stats (service_id, day, bucket, count) VALUES (?, ?, ?, 1)
+       ${d.onConflictUpdate(['service_id', 'day', 'bucket'])} count = count + 1`,
+      [serviceId, epochDay(occurredAt), closeTimeBucket(seconds)],
+    );
+  }
 
   async add(manager: EntityManager, increments: readonly StatsIncrement[]): Promise<void> {
     const rows = new Map<string, { groupId: string; minute: number; pattern: string; severity: string; counts: Record<StatsCounter, number> }>();

@@ -1,0 +1,20 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** How long failures took from report to a closed state: a log-bucketed histogram per service and day. */
+export class CloseTimes1764900000000 implements MigrationInterface {
+  name = 'CloseTimes1764900000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE TABLE failure_close_stats (
+      service_id varchar(36) NOT NULL,
+      day int NOT NULL,
+      bucket int NOT NULL,
+      count int NOT NULL DEFAULT 0,
+      PRIMARY KEY (service_id, day, bucket)
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE failure_close_stats');
+  }
+}

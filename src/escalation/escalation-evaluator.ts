@@ -18,6 +18,7 @@ const BASELINE_WINDOW_MS = 24 * 60 * MINUTE; // the usual rate is measured over 
 const RECENT_WINDOW_MS = 15 * MINUTE; // …before the last 15 minutes
 const HOST_SAMPLE = 500; // recent failures read for the distinct-host count
 const SWEEP_BATCH = 100;
+const PARALLEL_EVALUATIONS = 4; // SQLite runs them one at a time anyway
 
 export interface EscalationEvaluatorOptions {
   dataSource: DataSource;
@@ -47,8 +48,13 @@ export class EscalationEvaluator {
   }
 
   async evaluateGroups(groupIds: readonly string[]): Promise<void> {
+    // Each evaluation locks only its own group (and incident), so a few can run side by side.
     let changed = false;
-    for (const groupId of groupIds) changed = (await this.evaluateGroup(groupId)) || changed;
+    let next = 0;
+    const worker = async () => {
+      while (next < groupIds.length) changed = (await this.evaluateGroup(groupIds[next++]!)) || changed;
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_EVALUATIONS, groupIds.length) }, worker));
     if (changed) {
       this.options.outbox.nudge();
       this.options.changes.committed();

@@ -46,7 +46,7 @@ export class InsightsService {
     const keyExpr = groupBy ? DIMENSION_COLUMN[groupBy] : "'all'";
     const rows: Row[] = await this.dataSource.query(
       `SELECT ${this.dialect.intDiv('s.minute', String(width))} AS b, ${keyExpr} AS k, ${STATS_COUNTERS.map((c) => `SUM(s.${c}) AS ${c}`).join(', ')}
-       FROM failure_minute_stats s JOIN failure_groups g ON g.id = s.group_id
+       FROM failure_minute_stats s ${this.dialect.orderedJoin()} failure_groups g ON g.id = s.group_id
        WHERE ${where.sql}
        GROUP BY b, k`,
       where.params,
@@ -74,7 +74,7 @@ export class InsightsService {
       `SELECT s.group_id AS groupId,
               SUM(CASE WHEN s.minute >= ? THEN s.reported ELSE 0 END) AS current,
               SUM(CASE WHEN s.minute < ? THEN s.reported ELSE 0 END) AS previous
-       FROM failure_minute_stats s JOIN failure_groups g ON g.id = s.group_id
+       FROM failure_minute_stats s ${this.dialect.orderedJoin()} failure_groups g ON g.id = s.group_id
        WHERE ${where.sql}
        GROUP BY s.group_id`,
       [fromMinute, fromMinute, ...where.params],

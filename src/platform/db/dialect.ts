@@ -43,6 +43,15 @@ export class Dialect {
     return skipLocked ? qb.setOnLocked('skip_locked') : qb;
   }
 
+  /**
+   * A join that keeps the written table order (the left table drives): for rollup queries whose
+   * selective condition is a time range on the left table, which both planners may otherwise
+   * start from the smaller right table.
+   */
+  orderedJoin(): string {
+    return this.engine === 'mysql' ? 'STRAIGHT_JOIN' : 'CROSS JOIN';
+  }
+
   /** Integer division of two integer expressions. */
   intDiv(a: string, b: string): string {
     return this.engine === 'mysql' ? `(${a} DIV ${b})` : `(${a} / ${b})`;

@@ -441,6 +441,11 @@ export async function loadSeed(conn: Connection, data: SeedData, log: (line: str
     },
     2000,
   );
+  // The hourly tier, as the app keeps it (per service, task type, pattern, severity), from the minute rows.
+  await conn.query(`INSERT INTO failure_hour_stats (hour, service_id, task_type, pattern, severity, reported, retried, succeeded, discarded, resolved)
+    SELECT s.minute DIV 60, g.service_id, g.task_type, s.pattern, s.severity, SUM(s.reported), SUM(s.retried), SUM(s.succeeded), SUM(s.discarded), SUM(s.resolved)
+    FROM failure_minute_stats s JOIN failure_groups g ON g.id = s.group_id
+    GROUP BY s.minute DIV 60, g.service_id, g.task_type, s.pattern, s.severity`);
   const tMinute = performance.now();
 
   const attributeEntries = [...attributeRows.entries()].map(([key, count]) => {

@@ -233,7 +233,9 @@ export class FailureActionService {
     ]);
     const counter = STATS_COUNTER_OF[move.to];
     if (counter) {
-      await this.options.stats.add(manager, [{ groupId: failure.groupId, occurredAt: failure.occurredAt, pattern: failure.pattern, severity: failure.severity, counter, by: 1 }]);
+      await this.options.stats.add(manager, [
+        { groupId: failure.groupId, serviceId: failure.serviceId, taskType: failure.taskType, occurredAt: failure.occurredAt, pattern: failure.pattern, severity: failure.severity, counter, by: 1 },
+      ]);
     }
     if (wasOpen && !isOpenFailureStatus(move.to)) {
       await this.options.grouping.failuresClosed(manager, failure.groupId, 1, at);

@@ -152,7 +152,16 @@ export class IngestionService {
     await this.options.grouping.recordFailures(manager, increments);
     await this.options.stats.add(
       manager,
-      storedReports.map((r) => ({ groupId: groupIds.get(r.fingerprint)!, occurredAt: r.occurredAt, pattern: r.pattern, severity: r.severity, counter: 'reported' as const, by: 1 })),
+      storedReports.map((r) => ({
+        groupId: groupIds.get(r.fingerprint)!,
+        serviceId: r.serviceId,
+        taskType: r.taskType,
+        occurredAt: r.occurredAt,
+        pattern: r.pattern,
+        severity: r.severity,
+        counter: 'reported' as const,
+        by: 1,
+      })),
     );
     await this.options.attributes.add(
       manager,

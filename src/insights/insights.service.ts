@@ -43,14 +43,27 @@ export class InsightsService {
 
     const where = await this.where(filter, fromMinute, toMinute);
     if (!where) return groupBy ? [] : [emptySeries('all', first, last, width)];
-    const keyExpr = groupBy ? DIMENSION_COLUMN[groupBy] : "'all'";
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT ${this.dialect.intDiv('s.minute', String(width))} AS b, ${keyExpr} AS k, ${STATS_COUNTERS.map((c) => `SUM(s.${c}) AS ${c}`).join(', ')}
-       FROM failure_minute_stats s ${this.dialect.orderedJoin()} failure_groups g ON g.id = s.group_id
-       WHERE ${where.sql}
-       GROUP BY b, k`,
-      where.params,
-    );
+    // Whole hours come from the hourly tier (per service, task type, pattern, severity); the
+    // partial hours at the edges, MINUTE buckets and group filters from the minute rollup.
+    const firstHour = Math.ceil(fromMinute / 60);
+    const endHour = Math.floor(toMinute / 60);
+    const hourly = bucket !== TimeBucket.MINUTE && !filter?.group && firstHour < endHour;
+    const minuteRanges: Array<[number, number]> = hourly ? [[fromMinute, firstHour * 60], [endHour * 60, toMinute]] : [[fromMinute, toMinute]];
+    const rows: Row[] = [];
+    for (const [lo, hi] of minuteRanges) {
+      if (lo >= hi) continue;
+      const part = (await this.where(filter, lo, hi))!;
+      rows.push(
+        ...((await this.dataSource.query(
+          `SELECT ${this.dialect.intDiv('s.minute', String(width))} AS b, ${groupBy ? DIMENSION_COLUMN[groupBy] : "'all'"} AS k, ${STATS_COUNTERS.map((c) => `SUM(s.${c}) AS ${c}`).join(', ')}
+           FROM failure_minute_stats s ${this.dialect.orderedJoin()} failure_groups g ON g.id = s.group_id
+           WHERE ${part.sql}
+           GROUP BY b, k`,
+          part.params,
+        )) as Row[]),
+      );
+    }
+    if (hourly) rows.push(...(await this.hourRows(filter, firstHour, endHour, width / 60, groupBy)));
     const names = groupBy === StatsDimension.SERVICE ? await this.serviceNames(rows.map((r) => String(r.k))) : null;
     const series = new Map<string, StatsSeries>();
     if (!groupBy) series.set('all', emptySeries('all', first, last, width));
@@ -211,6 +224,23 @@ export class InsightsService {
     return { group, totals: Number(totalRows[0]?.n ?? 0), baseline };
   }
 
+  /** Rows of the hourly tier for hours [firstHour, endHour), bucketed by `hoursPerBucket`. */
+  private async hourRows(filter: FailureFilter | null | undefined, firstHour: number, endHour: number, hoursPerBucket: number, groupBy?: StatsDimension | null): Promise<Row[]> {
+    const f = filter ?? {};
+    const clauses = ['h.hour >= ?', 'h.hour < ?'];
+    const params: unknown[] = [firstHour, endHour];
+    if (f.service) clauses.push('h.service_id = ?'), params.push((await this.registry.getByName(f.service)).id);
+    if (f.pattern) clauses.push('h.pattern = ?'), params.push(f.pattern);
+    if (f.taskType) clauses.push('h.task_type = ?'), params.push(f.taskType);
+    if (f.severity?.length) clauses.push(`h.severity IN (${f.severity.map(() => '?').join(', ')})`), params.push(...f.severity);
+    const key = groupBy ? HOUR_DIMENSION_COLUMN[groupBy] : "'all'";
+    return this.dataSource.query(
+      `SELECT ${this.dialect.intDiv('h.hour', String(hoursPerBucket))} AS b, ${key} AS k, ${STATS_COUNTERS.map((c) => `SUM(h.${c}) AS ${c}`).join(', ')}
+       FROM failure_hour_stats h WHERE ${clauses.join(' AND ')} GROUP BY b, k`,
+      params,
+    );
+  }
+
   /** The WHERE clause for a filter; null when the filter names a service that does not exist. */
   private async where(filter: FailureFilter | null | undefined, fromMinute: number, toMinute: number): Promise<{ sql: string; params: unknown[] } | null> {
     const f = filter ?? {};
@@ -252,6 +282,13 @@ const DIMENSION_COLUMN: Record<StatsDimension, string> = {
   PATTERN: 's.pattern',
   TASK_TYPE: 'g.task_type',
   SEVERITY: 's.severity',
+};
+
+const HOUR_DIMENSION_COLUMN: Record<StatsDimension, string> = {
+  SERVICE: 'h.service_id',
+  PATTERN: 'h.pattern',
+  TASK_TYPE: 'h.task_type',
+  SEVERITY: 'h.severity',
 };
 
 /** The minutes a range [from, to) touches: a partly covered minute counts whole. */

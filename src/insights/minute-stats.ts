@@ -7,6 +7,8 @@ export type StatsCounter = 'reported' | 'retried' | 'succeeded' | 'discarded' | 
 
 export interface StatsIncrement {
   groupId: string;
+  serviceId: string;
+  taskType: string;
   /** When the failure occurred; its UTC minute is the row. */
   occurredAt: Date;
   pattern: string;
@@ -46,6 +48,30 @@ export class MinuteStatsWriter {
     );
   }
 
+  /** The hourly tier: per service, task type, pattern and severity (what failureStats groups by). */
+  private async addHours(manager: EntityManager, increments: readonly StatsIncrement[]): Promise<void> {
+    const rows = new Map<string, { hour: number; serviceId: string; taskType: string; pattern: string; severity: string; counts: Record<StatsCounter, number> }>();
+    for (const inc of increments) {
+      const hour = Math.floor(epochMinute(inc.occurredAt) / 60);
+      const key = `${hour}|${inc.serviceId}|${inc.taskType}|${inc.pattern}|${inc.severity}`;
+      let row = rows.get(key);
+      if (!row) rows.set(key, (row = { hour, serviceId: inc.serviceId, taskType: inc.taskType, pattern: inc.pattern, severity: inc.severity, counts: { reported: 0, retried: 0, succeeded: 0, discarded: 0, resolved: 0 } }));
+      row.counts[inc.counter] += inc.by;
+    }
+    const sorted = [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+    const d = this.dialect;
+    for (let i = 0; i < sorted.length; i += UPSERT_CHUNK) {
+      const chunk = sorted.slice(i, i + UPSERT_CHUNK);
+      await manager.query(
+        `INSERT INTO failure_hour_stats (hour, service_id, task_type, pattern, severity, ${STATS_COUNTERS.join(', ')})
+         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+         ${d.onConflictUpdate(['hour', 'service_id', 'task_type', 'pattern', 'severity'])}
+         ${STATS_COUNTERS.map((c) => `${c} = ${c} + ${d.inserted(c)}`).join(', ')}`,
+        chunk.flatMap((r) => [r.hour, r.serviceId, r.taskType, r.pattern, r.severity, ...STATS_COUNTERS.map((c) => r.counts[c])]),
+      );
+    }
+  }
+
   async add(manager: EntityManager, increments: readonly StatsIncrement[]): Promise<void> {
     const rows = new Map<string, { groupId: string; minute: number; pattern: string; severity: string; counts: Record<StatsCounter, number> }>();
     for (const inc of increments) {
@@ -58,6 +84,7 @@ export class MinuteStatsWriter {
     // One lock order for all writers (as for group counters) keeps concurrent upserts from deadlocking.
     const sorted = [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
     const d = this.dialect;
+    await this.addHours(manager, increments);
     for (let i = 0; i < sorted.length; i += UPSERT_CHUNK) {
       const chunk = sorted.slice(i, i + UPSERT_CHUNK);
       await manager.query(

@@ -19,6 +19,3 @@ export interface ChangeLog {
   /** Called after the commit: the change may be acted on now. */
   committed(): void;
 }
-
-/** For compositions without followers (and unit tests). */
-export const IGNORE_CHANGES: ChangeLog = { record: async () => undefined, committed: () => undefined };

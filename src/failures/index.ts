@@ -8,6 +8,6 @@ export { RetryDispatcher, type RetryRequest, type RetryRoute } from './retry-dis
 export { RETRY_REQUEST_ID_HEADER, RETRY_SIGNATURE_HEADER, signRetryRequest, verifyRetrySignature } from './retry-signature';
 export { RetryWebhookHandler, WebhookRetryRoute, type RetryWebhookBody } from './retry-webhook';
 export { AuditLog, SYSTEM_ACTOR } from './audit-log';
-export { IGNORE_CHANGES, type Change, type ChangeLog } from './change-log';
+export { type Change, type ChangeLog } from './change-log';
 export { SEVERITY_BY_RANK, SEVERITY_RANK } from './failure.entity';
 export { FailureGroup, HistoryEntry, PageInfo } from './failure.types';

@@ -50,11 +50,6 @@ export class BoundedStream<T> implements AsyncIterableIterator<T> {
     return this;
   }
 
-  /** Items waiting for the consumer. */
-  get backlog(): number {
-    return this.queue.length;
-  }
-
   private finish(): void {
     if (this.done) return;
     this.done = true;

@@ -28,7 +28,7 @@ import { REPORT_LIMITS } from './ingestion/report-limits';
 import { Dialect, TransactionRunner, createDataSource } from './platform/db';
 import { AppError } from './platform/errors';
 import { createFormatError, queryLimitRules } from './platform/graphql';
-import { createHttpApp, createWsServer } from './platform/http';
+import { createHttpApp, createWsServer, defaultConsoleDir, mountConsole } from './platform/http';
 import { PeriodicTask } from './platform/periodic-task';
 import { createEventBus } from './platform/pubsub';
 import { type Logger, createLogger } from './platform/logging/logger';
@@ -51,7 +51,7 @@ import { OpsgenieProvider, PagerDutyProvider } from './escalation/adapters';
 import type { Change } from './failures';
 import { IncidentResolver, IncidentService } from './incidents';
 import { KeyedCoalescer } from './platform/keyed-coalescer';
-import { AttributeStatsWriter, InsightsResolver, InsightsService, MinuteStatsWriter, RetentionService } from './insights';
+import { AttributeStatsWriter, InsightsResolver, InsightsService, MinuteStatsWriter, RecentCountsReader, RetentionService } from './insights';
 import { LIVE_CHANGES_KIND, LiveFeed, LiveResolver, LiveSubscriptions, RETRY_LIVE_KIND, SubscriptionRetryRoute } from './subscriptions';
 
 /** Replaceable parts, for tests: anything not given is built from the config. */
@@ -61,6 +61,8 @@ export interface AppOverrides {
   now?: () => Date;
   /** Incident platforms by name (tests may put fakes behind the real adapters instead). */
   providers?: Record<ProviderName, EscalationProvider>;
+  /** Where the built ops console is (default dist/console of the project). */
+  consoleDir?: string;
 }
 
 export interface App {
@@ -167,6 +169,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     }),
   );
   const retention = new RetentionService(dataSource, transactions, metrics, config.retentionDays, overrides.now);
+  const recentCounts = new RecentCountsReader(dataSource, overrides.now);
   const retentionPurge = new PeriodicTask('retention-purge', config.retentionIntervalMs, () => retention.purge(), logger);
   const escalationSweep = new PeriodicTask('escalation-sweep', config.escalation.sweepIntervalMs, () => evaluator.sweep(), logger);
 
@@ -228,7 +231,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const contextFor = async (authorization: string | undefined): Promise<GraphQLContext> => {
     try {
       const principal = await auth.authenticate(parseBearer(authorization));
-      return { principal, loaders: createLoaders(registry, queries, incidents), requestId: randomUUID() };
+      return { principal, loaders: createLoaders(registry, queries, incidents, recentCounts), requestId: randomUUID() };
     } catch (error) {
       if (error instanceof AppError) {
         throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
@@ -257,7 +260,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     bodyLimitBytes: config.bodyLimitBytes,
     graphql: expressMiddleware(apollo, { context: async ({ req }) => contextFor(req.headers.authorization) }),
     ready,
-    extraRoutes: (app) =>
+    extraRoutes: (app) => {
+      mountConsole(app, overrides.consoleDir ?? defaultConsoleDir());
       mountInboundWebhooks(app, {
         pagerDutySecret: config.escalation.pagerDutyWebhookSecret,
         opsgenieSecret: config.escalation.opsgenieWebhookSecret,
@@ -267,7 +271,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         outbox: outbox!,
         changes: liveFeed,
         logger,
-      }),
+      });
+    },
   });
   httpServer.on('request', express);
 
@@ -289,7 +294,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     },
     context: (principal, closeAsSlow) => ({
       principal,
-      loaders: createLoaders(registry, queries, incidents),
+      loaders: createLoaders(registry, queries, incidents, recentCounts),
       requestId: randomUUID(),
       live: { subscriptions: liveSubscriptions, registry, closeAsSlow },
     }),

@@ -1,2 +1,3 @@
 export * from './http-app';
 export * from './ws-server';
+export * from './console-route';

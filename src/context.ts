@@ -4,6 +4,7 @@ import type { AuditEntryEntity } from './failures/audit-entry.entity';
 import type { FailureQueryService } from './failures/failure-query.service';
 import type { FailureGroupEntity } from './grouping/failure-group.entity';
 import type { IncidentDeliveryEntity, IncidentEntity, IncidentService } from './incidents';
+import type { RecentCountsKey, RecentCountsReader } from './insights/recent-counts';
 import type { ServiceEntity, ServiceRegistry } from './registry';
 import type { LiveSubscriptions } from './subscriptions/live-subscriptions';
 
@@ -16,6 +17,8 @@ export interface Loaders {
   deliveries: DataLoader<string, IncidentDeliveryEntity[]>;
   /** Uncached: subscription contexts live long, and incidents change. */
   incident: DataLoader<string, IncidentEntity | null>;
+  /** Per-minute counts of groups (FailureGroup.recentCounts); uncached, as the minutes move on. */
+  recentCounts: DataLoader<RecentCountsKey, number[], string>;
 }
 
 /** What subscription resolvers need; present on WebSocket connections only. */
@@ -39,12 +42,13 @@ export interface GraphQLContext {
  */
 const batchOptions = { batchScheduleFn: (dispatch: () => void) => setImmediate(dispatch) };
 
-export function createLoaders(registry: ServiceRegistry, queries: FailureQueryService, incidents: IncidentService): Loaders {
+export function createLoaders(registry: ServiceRegistry, queries: FailureQueryService, incidents: IncidentService, recentCounts: RecentCountsReader): Loaders {
   return {
     service: new DataLoader((ids) => registry.getByIds(ids), batchOptions),
     group: new DataLoader((ids) => queries.groupsByIds(ids), batchOptions),
     history: new DataLoader((ids) => queries.historyOf(ids), batchOptions),
     deliveries: new DataLoader((ids) => incidents.deliveriesOf(ids), batchOptions),
     incident: new DataLoader((ids) => incidents.getMany(ids), { ...batchOptions, cache: false }),
+    recentCounts: new DataLoader<RecentCountsKey, number[], string>((keys) => recentCounts.load(keys), { ...batchOptions, cache: false }),
   };
 }

@@ -4,6 +4,8 @@ import type { EntityManager } from 'typeorm';
 export interface Change {
   /** Failures stored for the first time. */
   reportedFailureIds?: string[];
+  /** Failures whose status changed (retried, retry answered or timed out, discarded, resolved). */
+  updatedFailureIds?: string[];
   /** Groups whose counters or status changed. */
   groupIds?: string[];
   /** Incidents triggered, acknowledged, resolved, or whose delivery failed. */

@@ -151,7 +151,7 @@ export class FailureActionService {
    */
   async expireRetries(timeoutSeconds: number, limit = 100): Promise<number> {
     const cutoff = new Date(this.now().getTime() - timeoutSeconds * 1000);
-    return this.options.transactions.run(async (manager) => {
+    const count = await this.options.transactions.run(async (manager) => {
       const qb = manager
         .getRepository(FailureEntity)
         .createQueryBuilder('f')
@@ -166,6 +166,8 @@ export class FailureActionService {
       }
       return expired.length;
     });
+    if (count > 0) this.options.changes.committed();
+    return count;
   }
 
   private async actOnOne(failureId: string, act: (manager: EntityManager, failure: FailureEntity) => Promise<void>): Promise<FailureEntity> {
@@ -237,11 +239,13 @@ export class FailureActionService {
         { groupId: failure.groupId, serviceId: failure.serviceId, taskType: failure.taskType, occurredAt: failure.occurredAt, pattern: failure.pattern, severity: failure.severity, counter, by: 1 },
       ]);
     }
-    if (wasOpen && !isOpenFailureStatus(move.to)) {
+    const closed = wasOpen && !isOpenFailureStatus(move.to);
+    if (closed) {
       await this.options.grouping.failuresClosed(manager, failure.groupId, 1, at);
       await this.options.stats.addCloseTime(manager, failure.serviceId, failure.occurredAt, (at.getTime() - failure.receivedAt.getTime()) / 1000);
-      await this.options.changes.record(manager, { groupIds: [failure.groupId] });
     }
+    // One record per move: the failure always changed, its group's counters only when it closed.
+    await this.options.changes.record(manager, { updatedFailureIds: [failure.id], ...(closed ? { groupIds: [failure.groupId] } : {}) });
     await this.audit(manager, 'FAILURE', failure.id, move.action, actor, move.note);
   }
 

@@ -1,4 +1,4 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../auth';
 import type { GraphQLContext } from '../context';
 import type { FailureGroupEntity } from '../grouping/failure-group.entity';
@@ -143,5 +143,16 @@ export class FailureGroupResolver {
   @FieldResolver(() => Service)
   async service(@Root() group: FailureGroupEntity & Embedded, @Ctx() ctx: GraphQLContext): Promise<ServiceEntity> {
     return group.embedded?.service ?? (await ctx.loaders.service.load(group.serviceId))!;
+  }
+
+  @FieldResolver(() => [Int], {
+    description: 'Failures of the group per UTC minute they occurred, for the last `minutes` minutes (1–1440): oldest first, ending with the current minute, zeros included. From the minute rollup; one query for a whole page of groups.',
+  })
+  recentCounts(
+    @Root() group: FailureGroupEntity,
+    @Arg('minutes', () => Int, { defaultValue: 60, description: 'How many minutes, from 1 to 1440.' }) minutes: number,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<number[]> {
+    return ctx.loaders.recentCounts.load({ groupId: group.id, minutes });
   }
 }

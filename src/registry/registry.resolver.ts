@@ -2,11 +2,19 @@ import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { Role } from '../auth';
 import type { GraphQLContext } from '../context';
 import type { ServiceRegistry } from './registry.service';
-import { CreateApiTokenInput, CreateApiTokenPayload, CreateServiceInput, CreateServicePayload, Service, UpdateServiceInput } from './registry.types';
+import { CreateApiTokenInput, CreateApiTokenPayload, CreateServiceInput, CreateServicePayload, Me, Service, UpdateServiceInput } from './registry.types';
 
 @Resolver(() => Service)
 export class RegistryResolver {
   constructor(private readonly registry: ServiceRegistry) {}
+
+  // REPORTER and VIEWER (which staff roles include) together admit every valid token.
+  @Authorized(Role.REPORTER, Role.VIEWER)
+  @Query(() => Me, { description: 'Who the caller is: its role, how audit entries name it, and the service of a REPORTER token. Any valid token.' })
+  async me(@Ctx() ctx: GraphQLContext): Promise<Me> {
+    const { role, actor, serviceId } = ctx.principal!;
+    return { role, actor, service: serviceId ? await ctx.loaders.service.load(serviceId) : null };
+  }
 
   @Authorized(Role.VIEWER)
   @Query(() => [Service], { description: 'Every reporting service, by name.' })

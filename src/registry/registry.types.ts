@@ -89,3 +89,15 @@ export class CreateApiTokenPayload {
   @Field(() => Role, { description: 'The token role.' })
   role: Role;
 }
+
+@ObjectType({ description: 'The caller, as its bearer token identifies it.' })
+export class Me {
+  @Field(() => Role, { description: 'What the token may do.' })
+  role: Role;
+
+  @Field(() => String, { description: 'How audit entries name the caller (the token label, or its role and id).' })
+  actor: string;
+
+  @Field(() => Service, { nullable: true, description: 'The service a REPORTER token reports for; null for the other roles.' })
+  service: Service | null;
+}

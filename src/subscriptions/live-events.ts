@@ -5,6 +5,7 @@ import type { ServiceEntity } from '../registry';
 /** Every live topic. Retry requests have one topic per service. */
 export const LiveTopic = {
   FAILURE_REPORTED: 'failure-reported',
+  FAILURE_UPDATED: 'failure-updated',
   FAILURE_GROUP_UPDATED: 'failure-group-updated',
   INCIDENT_UPDATED: 'incident-updated',
   retryRequested: (serviceId: string) => `retry-requested:${serviceId}`,
@@ -18,6 +19,11 @@ export type FailureSnapshot = Json<FailureEntity> & { service: ServiceSnapshot; 
 
 /** FAILURE_REPORTED: the failures one transaction stored, with their service and group. */
 export interface FailuresReportedEvent {
+  failures: FailureSnapshot[];
+}
+
+/** FAILURE_UPDATED: failures whose status one transaction changed, as they are when the event is sent. */
+export interface FailuresUpdatedEvent {
   failures: FailureSnapshot[];
 }
 

@@ -11,7 +11,7 @@ import { KeyedCoalescer } from '../platform/keyed-coalescer';
 import type { EventBus } from '../platform/pubsub';
 import type { ServiceEntity, ServiceRegistry } from '../registry';
 import { IncidentEntity } from '../incidents/incident.entity';
-import { type FailuresReportedEvent, type GroupsUpdatedEvent, type IncidentUpdatedEvent, LiveTopic, snapshotFailure, snapshotGroup } from './live-events';
+import { type FailuresReportedEvent, type FailuresUpdatedEvent, type GroupsUpdatedEvent, type IncidentUpdatedEvent, LiveTopic, snapshotFailure, snapshotGroup } from './live-events';
 
 export const LIVE_CHANGES_KIND = 'live.changes';
 
@@ -53,7 +53,8 @@ export class LiveFeed implements ChangeLog, OutboxHandler<Change> {
 
   async handle(change: Change): Promise<void> {
     for (const follow of this.options.followers ?? []) await follow(change);
-    if (change.reportedFailureIds?.length) await this.publishFailures(change.reportedFailureIds);
+    if (change.reportedFailureIds?.length) await this.publishFailures(LiveTopic.FAILURE_REPORTED, change.reportedFailureIds);
+    if (change.updatedFailureIds?.length) await this.publishFailures(LiveTopic.FAILURE_UPDATED, change.updatedFailureIds);
     if (change.groupIds?.length) void this.groups.touch(change.groupIds);
     if (change.incidentIds?.length) await this.publishIncidents(change.incidentIds);
   }
@@ -62,18 +63,19 @@ export class LiveFeed implements ChangeLog, OutboxHandler<Change> {
     await this.groups.flush();
   }
 
-  private async publishFailures(ids: string[]): Promise<void> {
-    if (!this.options.bus.mayHaveListeners(LiveTopic.FAILURE_REPORTED)) return;
+  /** Both failure topics carry the same event: the failures as stored now, with their service and group. */
+  private async publishFailures(topic: typeof LiveTopic.FAILURE_REPORTED | typeof LiveTopic.FAILURE_UPDATED, ids: string[]): Promise<void> {
+    if (!this.options.bus.mayHaveListeners(topic)) return;
     const failures = await this.options.dataSource.getRepository(FailureEntity).findBy({ id: In(ids) });
     if (failures.length === 0) return;
     const groups = await this.loadGroups([...new Set(failures.map((f) => f.groupId))]);
     const services = await this.loadServices(failures.map((f) => f.serviceId));
     const order = new Map(ids.map((id, i) => [id, i]));
     failures.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-    const event: FailuresReportedEvent = {
+    const event: FailuresReportedEvent | FailuresUpdatedEvent = {
       failures: failures.map((f) => snapshotFailure(f, services.get(f.serviceId)!, groups.get(f.groupId)!)),
     };
-    await this.publish(LiveTopic.FAILURE_REPORTED, event);
+    await this.publish(topic, event);
   }
 
   private async publishIncidents(ids: string[]): Promise<void> {

@@ -14,16 +14,27 @@ function keyOf(filter: object | null | undefined): string {
   return JSON.stringify(entries.sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, Array.isArray(v) ? [...v].sort() : v]));
 }
 
+/**
+ * Case-insensitive substring test, as `FailureFilter.errorMessage` matches in SQL (a LIKE with
+ * the wildcards escaped). An empty needle matches everything, as an empty filter field does.
+ */
+export function containsIgnoreCase(text: string, needle: string | null | undefined): boolean {
+  return !needle || text.toLowerCase().includes(needle.toLowerCase());
+}
+
 export function failureFilter(filter: LiveFailureFilter | null | undefined): LiveFilter<LiveFailure> {
   const f = filter ?? {};
   return {
     key: keyOf(f),
     matches: (failure) =>
+      (!f.id || failure.id === f.id) &&
       (!f.service || failure.embedded.service.name === f.service) &&
       (!f.pattern || failure.pattern === f.pattern) &&
       (!f.taskType || failure.taskType === f.taskType) &&
       (!f.group || failure.groupId === f.group) &&
-      atLeast(failure.severity, f.minSeverity),
+      (!f.severity?.length || f.severity.includes(failure.severity)) &&
+      atLeast(failure.severity, f.minSeverity) &&
+      containsIgnoreCase(failure.errorMessage, f.errorMessage),
   };
 }
 

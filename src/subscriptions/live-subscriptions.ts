@@ -2,6 +2,7 @@ import type { AppMetrics } from '../platform/metrics';
 import { BoundedStream, type EventBus } from '../platform/pubsub';
 import {
   type FailuresReportedEvent,
+  type FailuresUpdatedEvent,
   type GroupsUpdatedEvent,
   type IncidentUpdatedEvent,
   type LiveFailure,
@@ -89,6 +90,10 @@ export class LiveSubscriptions {
     return this.stream(LiveTopic.FAILURE_REPORTED, 'failureReported', splitFailures, filter, onSlow);
   }
 
+  failureUpdated(filter: LiveFilter<LiveFailure>, onSlow: () => void): AsyncIterableIterator<LiveFailure> {
+    return this.stream(LiveTopic.FAILURE_UPDATED, 'failureUpdated', splitFailures, filter, onSlow);
+  }
+
   failureGroupUpdated(filter: LiveFilter<LiveGroup>, onSlow: () => void): AsyncIterableIterator<LiveGroup> {
     return this.stream(LiveTopic.FAILURE_GROUP_UPDATED, 'failureGroupUpdated', splitGroups, filter, onSlow);
   }
@@ -150,7 +155,7 @@ export function retryPresenceKey(serviceId: string): string {
 }
 
 function splitFailures(payload: unknown): LiveFailure[] {
-  return (payload as FailuresReportedEvent).failures.map(reviveFailure);
+  return (payload as FailuresReportedEvent | FailuresUpdatedEvent).failures.map(reviveFailure);
 }
 
 function splitGroups(payload: unknown): LiveGroup[] {

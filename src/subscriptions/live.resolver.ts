@@ -30,6 +30,19 @@ export class LiveResolver {
     return failure;
   }
 
+  @Subscription(() => Failure, {
+    description:
+      "A failure's status changed: retry requested, retry succeeded, failed, undeliverable or timed out, discarded, resolved (one by one or by a group action). Carries the failure as it is when the event is sent. Viewers and above.",
+    subscribe: ({ args, context }: SubscribeData) => {
+      requireRole(context.principal, [Role.VIEWER]);
+      const l = live(context);
+      return l.subscriptions.failureUpdated(failureFilter(args.filter as LiveFailureFilter), l.closeAsSlow);
+    },
+  })
+  failureUpdated(@Root() failure: LiveFailure, @Arg('filter', () => LiveFailureFilter, { nullable: true }) _filter: LiveFailureFilter | null): LiveFailure {
+    return failure;
+  }
+
   @Subscription(() => FailureGroup, {
     description: `A group's counters or status changed; at most one event per group per LIVE_COALESCE_MS, with the latest state. Viewers and above.`,
     subscribe: ({ args, context }: SubscribeData) => {

@@ -4,8 +4,11 @@ import { Severity, TaskPattern } from '../failures/failure.entity';
 import { FailureGroupStatus } from '../grouping/failure-group.entity';
 import { Incident } from '../incidents/incident.types';
 
-@InputType({ description: 'Which new failures a live feed shows; every field narrows it.' })
+@InputType({ description: 'Which failures a live feed (failureReported, failureUpdated) shows; every field narrows it.' })
 export class LiveFailureFilter {
+  @Field(() => ID, { nullable: true, description: 'One failure.' })
+  id?: string | null;
+
   @Field(() => String, { nullable: true, description: 'Service name.' })
   service?: string | null;
 
@@ -15,11 +18,17 @@ export class LiveFailureFilter {
   @Field(() => String, { nullable: true, description: 'Task type, exactly.' })
   taskType?: string | null;
 
+  @Field(() => [Severity], { nullable: true, description: 'Any of these severities.' })
+  severity?: Severity[] | null;
+
   @Field(() => Severity, { nullable: true, description: 'This severity or worse (CRITICAL is the worst).' })
   minSeverity?: Severity | null;
 
   @Field(() => ID, { nullable: true, description: 'Failure group id.' })
   group?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Text contained in the error message (case-insensitive).' })
+  errorMessage?: string | null;
 }
 
 @InputType({ description: 'Which group updates a live feed shows.' })

@@ -17,7 +17,7 @@ const FORBID = 'FORBIDDEN';
 type Expected = typeof OK | typeof UNAUTH | typeof FORBID;
 
 type Operation =
-  | 'services' | 'service' | 'failure' | 'failures' | 'failureGroup' | 'failureGroups'
+  | 'me' | 'services' | 'service' | 'failure' | 'failures' | 'failureGroup' | 'failureGroups'
   | 'createService' | 'updateService' | 'createApiToken' | 'reportFailure' | 'reportFailures'
   | 'retryFailure' | 'discardFailure' | 'resolveFailure' | 'retryFailureGroup' | 'discardFailureGroup' | 'resolveFailureGroup' | 'completeRetry'
   | 'incident' | 'incidents' | 'escalationPolicies' | 'acknowledgeIncident' | 'resolveIncident' | 'setEscalationPolicy'
@@ -27,6 +27,7 @@ type Operation =
 // prettier-ignore
 const MATRIX: Record<Operation, readonly [Expected, Expected, Expected, Expected, Expected, Expected, Expected, Expected]> = {
   //                     none    invalid own-rep other-rep viewer  operator admin bootstrap
+  me:                  [UNAUTH, UNAUTH, OK,     OK,       OK,     OK,      OK,   OK],
   services:            [UNAUTH, UNAUTH, FORBID, FORBID,   OK,     OK,      OK,   OK],
   service:             [UNAUTH, UNAUTH, FORBID, FORBID,   OK,     OK,      OK,   OK],
   failure:             [UNAUTH, UNAUTH, FORBID, FORBID,   OK,     OK,      OK,   OK],
@@ -115,6 +116,7 @@ describe('who may call which operation', () => {
       query: `mutation($input: EscalationPolicyInput!) { setEscalationPolicy(input: $input) { provider } }`,
       variables: async (f) => ({ input: { service: f.service.name, provider: 'PAGERDUTY', routingKey: 'r'.repeat(32), minSeverity: 'CRITICAL' } }),
     },
+    me: { query: `{ me { role actor } }`, variables: async () => ({}) },
     services: { query: `{ services { name } }`, variables: async () => ({}) },
     service: { query: `query($name: String!) { service(name: $name) { name } }`, variables: async (f) => ({ name: f.service.name }) },
     failure: { query: `query($id: ID!) { failure(id: $id) { id } }`, variables: async (f) => ({ id: f.failureId }) },

@@ -27,6 +27,8 @@ export interface TestAppOptions {
   overrides?: AppOverrides;
   /** Reuse a database (restart tests); a new one is made otherwise. */
   database?: TestDatabase;
+  /** Listen on this port (restart tests); a free one otherwise. */
+  port?: number;
 }
 
 export function testConfig(database: DatabaseConfig, env: Record<string, string> = {}): Config {
@@ -38,7 +40,7 @@ export function testConfig(database: DatabaseConfig, env: Record<string, string>
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp & { db: TestDatabase }> {
   const db = options.database ?? (await createTestDatabase());
   const app = await createApp(testConfig(db.config, options.env), { logger: pino({ level: 'silent' }), ...options.overrides });
-  const port = await app.listen(0, '127.0.0.1');
+  const port = await app.listen(options.port ?? 0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}/graphql`;
   const request = <T>(query: string, variables?: Record<string, unknown>, token: string | null = TEST_ADMIN_TOKEN) => gql<T>(url, query, variables, token);
   let stopped = false;

@@ -198,6 +198,42 @@ describe('ops console in a browser', () => {
     expect(await p.getByRole('button', { name: /group…/ }).count()).toBe(0);
   });
 
+  it('is operable from the keyboard alone, and labels every control', async () => {
+    const stored = await reportOne({ fingerprint: `keyboard-${Date.now()}`, errorMessage: 'keyboard only' });
+    const { page: p } = await page();
+    await p.goto(`${origin}/`);
+    await p.keyboard.press('Tab');
+    await p.keyboard.type(operator);
+    await p.keyboard.press('Enter');
+    await p.getByTestId('who').waitFor();
+
+    await p.goto(`${origin}/#/feed`);
+    await p.getByTestId('feed-table').waitFor();
+    const unlabelled = await p.evaluate<number>(
+      `[...document.querySelectorAll('input, select, textarea, button')].filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim()).length`,
+    );
+    expect(unlabelled).toBe(0);
+
+    await p.goto(`${origin}/#/groups/${stored.group.id}`);
+    await p.getByTestId('group-open').filter({ hasText: /^1$/ }).waitFor();
+    await p.getByRole('button', { name: 'Resolve group…' }).focus();
+    await p.keyboard.press('Enter');
+    // The modal takes the focus: Escape cancels without acting.
+    await p.getByRole('dialog').waitFor();
+    await p.keyboard.press('Escape');
+    await p.getByRole('dialog').waitFor({ state: 'hidden' });
+    await p.getByRole('button', { name: 'Resolve group…' }).focus();
+    await p.keyboard.press('Enter');
+    await p.keyboard.type('restarted the SMTP relay');
+    await p.keyboard.press('Tab'); // Cancel
+    await p.keyboard.press('Tab'); // Mark resolved
+    await p.keyboard.press('Enter');
+    await expect(p.getByTestId('action-outcome').textContent()).resolves.toContain('1 failure changed');
+    const { failure } = expectData(await t.request<{ failure: { status: string; history: Array<{ note: string | null }> } }>(`query($id: ID!) { failure(id: $id) { status history { note } } }`, { id: stored.id }));
+    expect(failure.status).toBe('RESOLVED');
+    expect(failure.history.map((h) => h.note)).toContain('restarted the SMTP relay');
+  });
+
   it('lists incidents with their delivery attempts, and acknowledges one', async () => {
     const pager = await t.createService({ name: 'payments-worker', criticality: 5 });
     expectData(

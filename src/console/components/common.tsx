@@ -62,3 +62,30 @@ export function Loadable<T>(props: {
     </>
   );
 }
+
+/**
+ * A labelled <select> over fixed values. With `anyLabel`, an empty first option clears the
+ * choice (the value becomes undefined).
+ */
+export function ChoiceSelect<T extends string>(props: {
+  label: string;
+  value: T | undefined;
+  choices: readonly T[];
+  onChange: (value: T | undefined) => void;
+  anyLabel?: string;
+  describe?: (value: T) => string;
+}) {
+  return (
+    <label>
+      {props.label}
+      <select value={props.value ?? ''} onChange={(e) => props.onChange(((e.target as HTMLSelectElement).value || undefined) as T | undefined)}>
+        {props.anyLabel !== undefined && <option value="">{props.anyLabel}</option>}
+        {props.choices.map((choice) => (
+          <option key={choice} value={choice}>
+            {props.describe ? props.describe(choice) : choice}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { Ago, Empty, Loadable, SeverityBadge, StatusBadge } from '../components/common';
+import { Ago, ChoiceSelect, Empty, Loadable, SeverityBadge, StatusBadge } from '../components/common';
 import { type FeedFilter, PATTERNS, SEVERITIES, routeHref, toFailureFilter, toLiveFailureFilter } from '../lib/filters';
 import { formatCount, truncate } from '../lib/format';
 import { useNow, useQuery, useSubscription } from '../lib/hooks';
@@ -113,28 +113,8 @@ function FeedFilters({ filter, onChange }: { filter: FeedFilter; onChange: (filt
       }}
     >
       <ServiceSelect value={filter.service} onChange={(service) => set({ service })} />
-      <label>
-        Pattern
-        <select value={filter.pattern ?? ''} onChange={(e) => set({ pattern: ((e.target as HTMLSelectElement).value || undefined) as FeedFilter['pattern'] })}>
-          <option value="">All patterns</option>
-          {PATTERNS.map((p) => (
-            <option key={p} value={p}>
-              {p}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Severity
-        <select value={filter.severity ?? ''} onChange={(e) => set({ severity: ((e.target as HTMLSelectElement).value || undefined) as FeedFilter['severity'] })}>
-          <option value="">All severities</option>
-          {SEVERITIES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
+      <ChoiceSelect label="Pattern" value={filter.pattern} choices={PATTERNS} anyLabel="All patterns" onChange={(pattern) => set({ pattern })} />
+      <ChoiceSelect label="Severity" value={filter.severity} choices={SEVERITIES} anyLabel="All severities" onChange={(severity) => set({ severity })} />
       <label>
         Task type
         <input value={taskType} onInput={(e) => setTaskType((e.target as HTMLInputElement).value)} placeholder="exact name" />

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { Sparkline } from '../components/charts';
-import { Ago, Empty, Loadable, StatusBadge } from '../components/common';
+import { Ago, ChoiceSelect, Empty, Loadable, StatusBadge } from '../components/common';
 import { GROUP_ORDERS, GROUP_STATUSES, type GroupOrder, type GroupStatus, routeHref } from '../lib/filters';
 import { formatCount, truncate } from '../lib/format';
 import { useNow, useQuery, useSubscription } from '../lib/hooks';
@@ -51,28 +51,9 @@ export function GroupsView(props: {
         )}
       </header>
       <form class="filters" aria-label="Pattern filters" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          Order by
-          <select value={props.order} onChange={(e) => props.navigate({ ...props, order: (e.target as HTMLSelectElement).value as GroupOrder })}>
-            {GROUP_ORDERS.map((o) => (
-              <option key={o} value={o}>
-                {ORDER_LABEL[o]}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ChoiceSelect label="Order by" value={props.order} choices={GROUP_ORDERS} describe={(o) => ORDER_LABEL[o]} onChange={(order) => props.navigate({ ...props, order: order ?? 'RANK' })} />
         <ServiceSelect value={props.service} onChange={(service) => props.navigate({ ...props, service })} />
-        <label>
-          Status
-          <select value={props.status ?? ''} onChange={(e) => props.navigate({ ...props, status: ((e.target as HTMLSelectElement).value || undefined) as GroupStatus | undefined })}>
-            <option value="">Any status</option>
-            {GROUP_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ChoiceSelect label="Status" value={props.status} choices={GROUP_STATUSES} anyLabel="Any status" onChange={(status) => props.navigate({ ...props, status })} />
       </form>
       <Loadable state={query} what="error patterns">
         {(data) => {

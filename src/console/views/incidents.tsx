@@ -1,12 +1,14 @@
 import { useContext, useState } from 'preact/hooks';
-import { Ago, Empty, Loadable, SeverityBadge, StatusBadge } from '../components/common';
+import { Ago, ChoiceSelect, Empty, Loadable, SeverityBadge, StatusBadge } from '../components/common';
 import { ConsoleContext } from '../lib/context';
-import { type IncidentScope, routeHref } from '../lib/filters';
+import { INCIDENT_SCOPES, type IncidentScope, routeHref } from '../lib/filters';
 import { formatUtc, truncate } from '../lib/format';
 import { useNow, useQuery, useSubscription, useThrottled } from '../lib/hooks';
 import { ACK_INCIDENT, INCIDENTS, INCIDENT_UPDATED, RESOLVE_INCIDENT } from '../lib/operations';
 import type { IncidentRow } from '../lib/types';
 import { ServiceSelect } from './service-select';
+
+const SCOPE_LABEL: Record<IncidentScope, string> = { open: 'Open', all: 'Open and recent' };
 
 /** What was escalated, where it went, whether the pages got through; acknowledge and resolve. */
 export function IncidentsView(props: { scope: IncidentScope; service?: string; navigate: (next: { scope: IncidentScope; service?: string }) => void }) {
@@ -34,13 +36,7 @@ export function IncidentsView(props: { scope: IncidentScope; service?: string; n
         <h1 id="incidents-title">Incidents</h1>
       </header>
       <form class="filters" aria-label="Incident filters" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          Show
-          <select value={props.scope} onChange={(e) => props.navigate({ ...props, scope: (e.target as HTMLSelectElement).value as IncidentScope })}>
-            <option value="open">Open</option>
-            <option value="all">Open and recent</option>
-          </select>
-        </label>
+        <ChoiceSelect label="Show" value={props.scope} choices={INCIDENT_SCOPES} describe={(s) => SCOPE_LABEL[s]} onChange={(scope) => props.navigate({ ...props, scope: scope ?? 'open' })} />
         <ServiceSelect value={props.service} onChange={(service) => props.navigate({ ...props, service })} />
       </form>
       {error && (

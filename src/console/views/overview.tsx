@@ -1,6 +1,6 @@
 import { useEffect, useMemo } from 'preact/hooks';
 import { TimeChart } from '../components/charts';
-import { Ago, Empty, Loadable, SeverityBadge, StatusBadge } from '../components/common';
+import { Ago, ChoiceSelect, Empty, Loadable, SeverityBadge, StatusBadge } from '../components/common';
 import { OVERVIEW_RANGES, type OverviewRange, overviewWindow, routeHref } from '../lib/filters';
 import { formatCount, truncate } from '../lib/format';
 import { useNow, useQuery, useSubscription, useThrottled } from '../lib/hooks';
@@ -41,16 +41,7 @@ export function OverviewView({ range, wall, navigate }: { range: OverviewRange; 
       <header class="view-header">
         <h1 id="overview-title">Overview — {RANGE_LABEL[range]}</h1>
         <form class="filters inline" aria-label="Overview options" onSubmit={(e) => e.preventDefault()}>
-          <label>
-            Range
-            <select value={range} onChange={(e) => navigate({ range: (e.target as HTMLSelectElement).value as OverviewRange, wall })}>
-              {OVERVIEW_RANGES.map((r) => (
-                <option key={r} value={r}>
-                  {RANGE_LABEL[r]}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ChoiceSelect label="Range" value={range} choices={OVERVIEW_RANGES} describe={(r) => RANGE_LABEL[r]} onChange={(next) => navigate({ range: next ?? '24h', wall })} />
           <button type="button" aria-pressed={wall} onClick={() => navigate({ range, wall: !wall })}>
             {wall ? 'Leave wall mode' : 'Wall mode'}
           </button>

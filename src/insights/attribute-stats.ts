@@ -18,6 +18,14 @@ export interface AttributeObservation {
   attributes: Record<string, string>;
 }
 
+/**
+ * The value cut to MAX_VALUE_CHARS characters: code points, as a varchar(255) counts them. A cut
+ * by UTF-16 units could keep half a surrogate pair (an emoji), stored and read back as U+FFFD.
+ */
+function storedValue(value: string): string {
+  return value.length <= MAX_VALUE_CHARS ? value : Array.from(value).slice(0, MAX_VALUE_CHARS).join('');
+}
+
 /** Hours since the Unix epoch (UTC). */
 export function epochHour(date: Date): number {
   return Math.floor(date.getTime() / 3_600_000);
@@ -41,7 +49,7 @@ export class AttributeStatsWriter {
       const names = Object.keys(o.attributes).filter((n) => n !== 'source').sort().slice(0, MAX_ATTRIBUTES_PER_FAILURE);
       if (o.attributes.source !== undefined) names.push('source');
       for (const attribute of names) {
-        const value = await this.admit(manager, o.groupId, attribute, o.attributes[attribute]!.slice(0, MAX_VALUE_CHARS));
+        const value = await this.admit(manager, o.groupId, attribute, storedValue(o.attributes[attribute]!));
         const hour = epochHour(o.occurredAt);
         const key = `${o.groupId}\u0000${attribute}\u0000${value}\u0000${hour}`;
         const row = rows.get(key);

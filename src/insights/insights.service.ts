@@ -138,7 +138,19 @@ export class InsightsService {
     return found.map((f, i) => ({ group: groups[i]!, correlation: f.correlation, lagMinutes: f.lagMinutes }));
   }
 
+  /**
+   * Incidents triggered in [from, to), filtered by service, status (their current one), severity
+   * and group; failure close times per service over the UTC days the range touches (filtered by
+   * service only). Throws BAD_USER_INPUT for an empty or backwards range, or for triggeredFrom /
+   * triggeredTo (from and to say the time).
+   */
   async incidentMetrics(filter: IncidentFilter | null | undefined, from: Date, to: Date) {
+    if (!(from.getTime() < to.getTime())) throw new BadUserInputError('"from" must be before "to"', { field: 'from' });
+    for (const field of ['triggeredFrom', 'triggeredTo'] as const) {
+      if (filter?.[field] !== null && filter?.[field] !== undefined) {
+        throw new BadUserInputError(`incidentMetrics takes its time range from "from" and "to" ("${field}" is not supported here)`, { field });
+      }
+    }
     const qb = this.dataSource
       .getRepository(IncidentEntity)
       .createQueryBuilder('i')
@@ -148,6 +160,7 @@ export class InsightsService {
       if (!service) return { incidents: 0, acknowledged: 0, resolved: 0, mttaSeconds: null, mttrSeconds: null, p90ResolveSeconds: null, failureCloseTimes: [] };
       qb.andWhere('i.service_id = :serviceId', { serviceId: service.id });
     }
+    if (filter?.status?.length) qb.andWhere('i.status IN (:...statuses)', { statuses: filter.status });
     if (filter?.severity?.length) qb.andWhere('i.severity IN (:...severities)', { severities: filter.severity });
     if (filter?.group) qb.andWhere('i.group_id = :groupId', { groupId: filter.group });
     const incidents = await qb.getMany();

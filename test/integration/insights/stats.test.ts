@@ -2,19 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { REPORT_FAILURES, report } from '../../helpers/reports';
+import { random } from '../../helpers/seeded-random';
 import { type TestApp, expectData, startTestApp } from '../../helpers/test-app';
-
-/** mulberry32: a small seeded generator, so a failing case can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env.INSIGHTS_SEED ?? Date.now() % 100_000);
 const T0 = Date.parse('2026-03-01T00:00:00Z');

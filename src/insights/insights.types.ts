@@ -104,7 +104,7 @@ export class ServiceCloseTime {
 
 @ObjectType({ description: 'How fast incidents were taken and ended, and failures closed.' })
 export class IncidentMetrics {
-  @Field(() => [ServiceCloseTime], { description: 'Per service, time from report to a closed state of the failures that occurred in the range (whole UTC days).' })
+  @Field(() => [ServiceCloseTime], { description: 'Per service, time from report to a closed state of the failures that occurred in the range (whole UTC days). Of the filter, only service applies: the histogram is kept per service and day.' })
   failureCloseTimes: ServiceCloseTime[];
 
   @Field(() => Int, { description: 'Incidents triggered in the range.' })

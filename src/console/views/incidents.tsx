@@ -2,7 +2,7 @@ import { useContext, useState } from 'preact/hooks';
 import { Ago, ChoiceSelect, Empty, Loadable, SeverityBadge, StatusBadge } from '../components/common';
 import { ConsoleContext } from '../lib/context';
 import { INCIDENT_SCOPES, type IncidentScope, routeHref } from '../lib/filters';
-import { formatUtc, truncate } from '../lib/format';
+import { formatUtc, plural, truncate } from '../lib/format';
 import { useNow, useQuery, useSubscription, useThrottled } from '../lib/hooks';
 import { ACK_INCIDENT, INCIDENTS, INCIDENT_UPDATED, RESOLVE_INCIDENT } from '../lib/operations';
 import type { IncidentRow } from '../lib/types';
@@ -57,7 +57,7 @@ export function IncidentsView(props: { scope: IncidentScope; service?: string; n
                     <a href={routeHref({ view: 'group', id: i.group.id })}>{truncate(i.group.messageTemplate, 120)}</a>
                   </div>
                   <p class="muted">
-                    {i.service.name} · {i.provider} · {i.failureCount} failures · triggered <Ago at={i.triggeredAt} now={now} />
+                    {i.service.name} · {i.provider} · {plural(i.failureCount, 'failure')} · triggered <Ago at={i.triggeredAt} now={now} />
                     {i.acknowledgedAt && ` · acknowledged by ${i.acknowledgedBy ?? 'someone'}`}
                     {i.resolvedAt && ` · resolved by ${i.resolvedBy ?? 'someone'}`}
                   </p>

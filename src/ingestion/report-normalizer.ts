@@ -156,7 +156,7 @@ function boundAttributes(raw: Record<string, unknown>, index?: number): Record<s
   for (const [key, value] of Object.entries(raw)) {
     if (value === null || value === undefined) continue;
     if (typeof value === 'object') fail(index, `attributes.${key}`, `attribute "${key}" must be a string, number or boolean`);
-    const name = key.trim().slice(0, REPORT_LIMITS.attributeKeyChars);
+    const name = firstCodePoints(key.trim(), REPORT_LIMITS.attributeKeyChars);
     if (!name) fail(index, 'attributes', 'attribute names must not be empty');
     entries.push([name, bounded(String(value), REPORT_LIMITS.attributeValueBytes)]);
   }
@@ -166,3 +166,15 @@ function boundAttributes(raw: Record<string, unknown>, index?: number): Record<s
   return Object.fromEntries([...kept, ['_truncated', `${entries.length - kept.length} more attributes dropped`]]);
 }
 
+/** At most `max` characters counted as code points (as MySQL counts them), never half an emoji. */
+function firstCodePoints(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = 0;
+  let count = 0;
+  for (const char of text) {
+    if (count === max) break;
+    end += char.length;
+    count += 1;
+  }
+  return text.slice(0, end);
+}

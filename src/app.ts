@@ -206,6 +206,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     schema,
     introspection: config.graphql.introspection,
     csrfPrevention: true,
+    // main.ts owns SIGTERM/SIGINT and stops everything in order. Apollo's own handlers (on by
+    // default outside NODE_ENV=test) would start a second stop() that app.stop() then waits on
+    // forever: Apollo 5 never resolves the barrier a concurrent stop() awaits.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     validationRules: limitRules,
     formatError: createFormatError({

@@ -49,4 +49,17 @@ describe('shutting down on SIGTERM', () => {
       await second.exited;
     }
   }, 60_000);
+
+  it('exits cleanly on SIGTERM with NODE_ENV=production, where Apollo would handle signals itself', async () => {
+    db ??= await createTestDatabase();
+    const env = db.config.type === 'mysql' ? { DATABASE_URL: db.config.url } : { DATABASE_URL: `sqlite:${db.config.path}` };
+    const server = await startProcess({ ...env, NODE_ENV: 'production' });
+    expectData(await gql<{ createService: { token: string } }>(server.url, `mutation { createService(input: { name: "shutdown-prod-svc", team: "ops" }) { token } }`, {}, TEST_ADMIN_TOKEN));
+    server.child.kill('SIGTERM');
+    // A hung shutdown is killed, so the database can still be dropped after the failure.
+    const killer = setTimeout(() => server.child.kill('SIGKILL'), 20_000);
+    const code = await server.exited;
+    clearTimeout(killer);
+    expect(code).toBe(0);
+  }, 60_000);
 });

@@ -1,5 +1,6 @@
 import type { GraphQLSchema } from 'graphql';
-import { authChecker } from './auth';
+import { Role, authChecker, requireRole } from './auth';
+import type { GraphQLContext } from './context';
 import { FailureGroupResolver, FailureResolver } from './failures';
 import { IngestionResolver } from './ingestion';
 import { buildGraphQLSchema } from './platform/graphql';
@@ -17,5 +18,35 @@ export const RESOLVER_CLASSES = [RegistryResolver, IngestionResolver, FailureRes
  * built (and printed) without them, they are only needed to execute operations.
  */
 export function buildAppSchema(instances: Map<unknown, unknown> = new Map()): GraphQLSchema {
-  return buildGraphQLSchema({ resolvers: [...RESOLVER_CLASSES], instances, authChecker: authChecker as never });
+  const { schema } = buildGraphQLSchema({ resolvers: [...RESOLVER_CLASSES], instances, authChecker: authChecker as never, entities: ENTITIES as never });
+  // The federation fields follow the same rules as the rest of the API: the SDL for any valid
+  // token (as `me`), entities for viewers and above (as the queries that return them).
+  guardQueryField(schema, '_service', (context) => requireRole(context.principal, [Role.REPORTER, Role.VIEWER]));
+  guardQueryField(schema, '_entities', (context) => requireRole(context.principal, [Role.VIEWER]));
+  return schema;
 }
+
+function guardQueryField(schema: GraphQLSchema, name: string, check: (context: GraphQLContext) => void): void {
+  const field = schema.getQueryType()?.getFields()[name];
+  if (!field?.resolve) throw new Error(`The subgraph schema has no resolver for Query.${name}`);
+  const resolve = field.resolve;
+  field.resolve = (source, args, context: GraphQLContext, info) => {
+    check(context);
+    return resolve(source, args, context, info);
+  };
+}
+
+/** The subgraph SDL, sorted, as committed in schema/schema.graphql (`npm run schema:emit`). */
+export function appSchemaSdl(): string {
+  return buildGraphQLSchema({ resolvers: [...RESOLVER_CLASSES], instances: new Map(), authChecker: authChecker as never }).sdl;
+}
+
+/**
+ * The federation entities (`@key(fields: "id")`) and how a supergraph loads one by id, with the
+ * request's loaders (so a list of references costs one query per type); an unknown id is null.
+ */
+const ENTITIES: Record<string, (reference: { id: string }, context: GraphQLContext) => Promise<unknown>> = {
+  Service: (reference, context) => context.loaders.service.load(reference.id),
+  FailureGroup: (reference, context) => context.loaders.group.load(reference.id),
+  Incident: (reference, context) => context.loaders.incident.load(reference.id),
+};

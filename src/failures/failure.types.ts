@@ -1,5 +1,5 @@
 import { GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
-import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ArgsType, Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { FailureGroupStatus } from '../grouping/failure-group.entity';
 import { Service } from '../registry';
 import { Severity, TaskPattern } from './failure.entity';
@@ -34,6 +34,7 @@ export class HistoryEntry {
   at: Date;
 }
 
+@Directive('@key(fields: "id")')
 @ObjectType({ description: 'An error pattern: the failures that share one fingerprint.' })
 export class FailureGroup {
   @Field(() => ID, { description: 'Stable identifier, derived from the fingerprint.' })

@@ -1,4 +1,4 @@
-import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { FailureGroup, HistoryEntry, PageInfo } from '../failures/failure.types';
 import { Severity } from '../failures/failure.entity';
 import { Service } from '../registry';
@@ -24,6 +24,7 @@ export class IncidentDelivery {
   at: Date;
 }
 
+@Directive('@key(fields: "id")')
 @ObjectType({ description: 'What was escalated for a failure group, and what became of it.' })
 export class Incident {
   @Field(() => ID, { description: 'Stable identifier.' })

@@ -1,8 +1,9 @@
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Role } from '../auth';
 
 registerEnumType(Role, { name: 'Role', description: 'What an API token may do.' });
 
+@Directive('@key(fields: "id")')
 @ObjectType({ description: 'A reporting application (tenant) whose asynchronous task failures are collected here.' })
 export class Service {
   @Field(() => ID, { description: 'Stable identifier.' })

@@ -21,7 +21,8 @@ type Operation =
   | 'createService' | 'updateService' | 'createApiToken' | 'reportFailure' | 'reportFailures'
   | 'retryFailure' | 'discardFailure' | 'resolveFailure' | 'retryFailureGroup' | 'discardFailureGroup' | 'resolveFailureGroup' | 'completeRetry'
   | 'incident' | 'incidents' | 'escalationPolicies' | 'acknowledgeIncident' | 'resolveIncident' | 'setEscalationPolicy'
-  | 'failureStats' | 'topFailureGroups' | 'correlatedGroups' | 'incidentMetrics' | 'failureGroupBreakdown' | 'failureGroupSuspects' | 'retentionStatus';
+  | 'failureStats' | 'topFailureGroups' | 'correlatedGroups' | 'incidentMetrics' | 'failureGroupBreakdown' | 'failureGroupSuspects' | 'retentionStatus'
+  | '_service' | '_entities';
 
 /** The contract (DESIGN.md, "Auth"), one row per root operation, one column per caller. */
 // prettier-ignore
@@ -59,6 +60,9 @@ const MATRIX: Record<Operation, readonly [Expected, Expected, Expected, Expected
   failureGroupBreakdown: [UNAUTH, UNAUTH, FORBID, FORBID, OK,     OK,      OK,   OK],
   failureGroupSuspects:  [UNAUTH, UNAUTH, FORBID, FORBID, OK,     OK,      OK,   OK],
   retentionStatus:     [UNAUTH, UNAUTH, FORBID, FORBID,   OK,     OK,      OK,   OK],
+  // Federation: a router reads the SDL with any valid token and loads entities as a viewer.
+  _service:            [UNAUTH, UNAUTH, OK,     OK,       OK,     OK,      OK,   OK],
+  _entities:           [UNAUTH, UNAUTH, FORBID, FORBID,   OK,     OK,      OK,   OK],
 };
 
 interface Fixtures {
@@ -117,6 +121,11 @@ describe('who may call which operation', () => {
       variables: async (f) => ({ input: { service: f.service.name, provider: 'PAGERDUTY', routingKey: 'r'.repeat(32), minSeverity: 'CRITICAL' } }),
     },
     me: { query: `{ me { role actor } }`, variables: async () => ({}) },
+    _service: { query: `{ _service { sdl } }`, variables: async () => ({}) },
+    _entities: {
+      query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on FailureGroup { id } } }`,
+      variables: async (f) => ({ r: [{ __typename: 'FailureGroup', id: f.groupId }] }),
+    },
     services: { query: `{ services { name } }`, variables: async () => ({}) },
     service: { query: `query($name: String!) { service(name: $name) { name } }`, variables: async (f) => ({ name: f.service.name }) },
     failure: { query: `query($id: ID!) { failure(id: $id) { id } }`, variables: async (f) => ({ id: f.failureId }) },

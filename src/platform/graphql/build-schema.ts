@@ -1,6 +1,14 @@
-import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { type GraphQLResolverMap, buildSubgraphSchema } from '@apollo/subgraph';
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import { type GraphQLSchema, lexicographicSortSchema, parse } from 'graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
-import { type AuthChecker, type NonEmptyArray, buildSchemaSync } from 'type-graphql';
+import { type AuthChecker, type NonEmptyArray, buildSchemaSync, createResolversMap } from 'type-graphql';
+
+/** Federation 2: the directives the schema uses, imported from the spec. */
+const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])';
+
+/** Loads an entity for a supergraph's `_entities` query: the object its type's resolvers expect, or null. */
+export type ReferenceResolver = (reference: { id: string }, context: never) => unknown;
 
 export interface SchemaOptions {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -8,10 +16,27 @@ export interface SchemaOptions {
   /** Resolver instances by class, built with plain constructors in the composition root. */
   instances: Map<unknown, unknown>;
   authChecker: AuthChecker<never, never>;
+  /** Entity types (`@key(fields: "id")`) by name, and how to load one by reference. */
+  entities?: Record<string, ReferenceResolver>;
 }
 
-/** Builds the executable schema from the resolver classes; Date fields use the `DateTime` scalar. */
-export function buildGraphQLSchema(options: SchemaOptions): GraphQLSchema {
+/**
+ * Builds the executable schema from the resolver classes (Date fields use the `DateTime`
+ * scalar) as an Apollo Federation 2 subgraph: the types marked `@key` can be joined into a
+ * supergraph's own types through `_entities`, and `_service { sdl }` tells a router the schema.
+ * `sdl` is the subgraph's own SDL, sorted (types and fields), as committed in schema/schema.graphql.
+ */
+export function buildGraphQLSchema(options: SchemaOptions): { schema: GraphQLSchema; sdl: string } {
+  const base = buildTypeGraphQLSchema(options);
+  const resolvers = createResolversMap(base) as GraphQLResolverMap<unknown>;
+  for (const [type, resolveReference] of Object.entries(options.entities ?? {})) {
+    resolvers[type] = { ...(resolvers[type] as object), __resolveReference: resolveReference } as GraphQLResolverMap<unknown>[string];
+  }
+  const sdl = `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(lexicographicSortSchema(base)).trim()}\n`;
+  return { schema: buildSubgraphSchema([{ typeDefs: parse(sdl), resolvers }]), sdl };
+}
+
+function buildTypeGraphQLSchema(options: SchemaOptions): GraphQLSchema {
   return buildSchemaSync({
     resolvers: options.resolvers,
     container: {
@@ -24,6 +49,8 @@ export function buildGraphQLSchema(options: SchemaOptions): GraphQLSchema {
     authChecker: options.authChecker as AuthChecker,
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     validate: false,
+    // The federation directives (@key) are defined by the subgraph build, not here.
+    skipCheck: true,
     // Every subscription brings its own `subscribe` (the live feeds); topic-based ones are not used.
     pubSub: {
       publish: () => {
@@ -34,9 +61,4 @@ export function buildGraphQLSchema(options: SchemaOptions): GraphQLSchema {
       },
     },
   });
-}
-
-/** The SDL as committed in schema/schema.graphql: types and fields sorted, so diffs stay small. */
-export function printSortedSchema(schema: GraphQLSchema): string {
-  return `${printSchema(lexicographicSortSchema(schema))}\n`;
 }

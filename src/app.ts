@@ -291,6 +291,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       keepAliveMs: config.live.keepAliveMs,
       maxSubscriptionsPerConnection: config.live.maxSubscriptionsPerConnection,
       maxConnectionsPerToken: config.live.maxConnectionsPerToken,
+      bufferLimit: config.live.bufferLimit,
     },
     authenticate: async (authorization) => {
       const principal = await auth.authenticate(parseBearer(authorization));

@@ -62,7 +62,10 @@ export interface Config {
   readonly live: {
     /** At most one failureGroupUpdated event per group per this many milliseconds. */
     readonly coalesceMs: number;
-    /** Undelivered events one subscription may hold before its socket is closed as too slow. */
+    /**
+     * Undelivered events a socket may hold before it is closed as too slow (4008): its unsent
+     * bytes (`ws.bufferedAmount`) are compared with this many messages of the size being sent.
+     */
     readonly bufferLimit: number;
     readonly maxSubscriptionsPerConnection: number;
     readonly maxConnectionsPerToken: number;

@@ -8,7 +8,6 @@ import {
   createSourceEventStream,
   execute,
   parse,
-  print,
   validate,
   specifiedRules,
   type ValidationRule,
@@ -18,6 +17,8 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppMetrics } from '../metrics';
+import { isDirectStream } from '../pubsub';
+import { DirectDelivery } from './direct-delivery';
 
 /** Close code for a socket that fell too far behind (application range 4000–4999). */
 export const SLOW_CONSUMER_CLOSE_CODE = 4008;
@@ -29,6 +30,8 @@ export interface WsLimits {
   keepAliveMs: number;
   maxSubscriptionsPerConnection: number;
   maxConnectionsPerToken: number;
+  /** A socket whose unsent bytes exceed this many messages of the size being sent is closed as too slow. */
+  bufferLimit: number;
 }
 
 export interface WsServerOptions<P, C> {
@@ -52,31 +55,18 @@ type SocketExtra = { socket: WebSocket; [key: string]: unknown };
  * GraphQL over WebSocket (graphql-transport-ws) on the HTTP server's /graphql, per Apollo's
  * recipe. Adds what a public feed needs: auth at connection, per-connection and per-token
  * caps, a small message size, keep-alive pings, closing sockets that stop reading, and one
- * execution and one serialisation per event per distinct operation, shared by every socket
- * that runs it.
+ * execution and one serialisation per event per distinct operation, written straight to every
+ * socket that runs it (DirectDelivery). permessage-deflate stays off: compressing each copy
+ * would cost more CPU than the bytes it saves on a LAN.
  */
 export function createWsServer<P, C>(options: WsServerOptions<P, C>): { dispose(): void | Promise<void> } {
   const { limits, metrics } = options;
-  const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: limits.maxPayloadBytes });
+  const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: limits.maxPayloadBytes, perMessageDeflate: false });
   const connectionsPerToken = new Map<string, number>();
   const principals = new WeakMap<WebSocket, P>();
   const subscriptions = new WeakMap<WebSocket, number>();
-
-  // Registered before graphql-ws's own listener, so every send of this socket passes through here.
-  // graphql-ws waits for each send to reach the kernel before it takes the next event, so a
-  // socket that stops reading stalls only its own subscriptions, whose BoundedStream then overflows.
-  wss.on('connection', (socket) => {
-    metrics.wsConnections.inc();
-    socket.once('close', () => metrics.wsConnections.dec());
-    const send = socket.send.bind(socket) as (data: string, cb?: (err?: Error) => void) => void;
-    (socket as unknown as { send: typeof send }).send = (data, cb) => {
-      if (typeof data === 'string' && data.includes('"type":"next"')) {
-        metrics.liveEventsDelivered.inc();
-        data = cached.substitute(data);
-      }
-      send(data, cb);
-    };
-  });
+  /** Where each operation's events go: set in onSubscribe, read in subscribe (keyed by its context). */
+  const targets = new WeakMap<object, { socket: WebSocket; id: string; key: string }>();
 
   const closeAsSlow = (socket: WebSocket) => {
     if (socket.readyState !== socket.OPEN) return;
@@ -85,7 +75,25 @@ export function createWsServer<P, C>(options: WsServerOptions<P, C>): { dispose(
     socket.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer: too many undelivered events');
   };
 
-  const cached = new SharedExecution(options.formatError);
+  const direct = new DirectDelivery({
+    bufferLimit: limits.bufferLimit,
+    formatError: options.formatError,
+    closeAsSlow,
+    delivered: (count) => metrics.liveEventsDelivered.inc(count),
+  });
+
+  wss.on('connection', (socket) => {
+    metrics.wsConnections.inc();
+    socket.once('close', () => metrics.wsConnections.dec());
+    // graphql-ws's own messages (ack, pong, error, complete) go after the frames already made.
+    const send = socket.send.bind(socket);
+    socket.send = ((...args: Parameters<typeof send>) => {
+      direct.beforeSend(socket);
+      send(...args);
+    }) as typeof socket.send;
+  });
+
+  const documents = new DocumentCache();
   const server = useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
       schema: options.schema,
@@ -113,7 +121,7 @@ export function createWsServer<P, C>(options: WsServerOptions<P, C>): { dispose(
         principals.set(ctx.extra.socket, identity.principal);
         return true;
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: (ctx, id, payload) => {
         const socket = ctx.extra.socket;
         const count = (subscriptions.get(socket) ?? 0) + 1;
         if (count > limits.maxSubscriptionsPerConnection) {
@@ -121,30 +129,41 @@ export function createWsServer<P, C>(options: WsServerOptions<P, C>): { dispose(
         }
         let document: DocumentNode;
         try {
-          document = cached.parse(payload.query);
+          document = documents.parse(payload.query);
         } catch (error) {
           return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
         }
         const errors = validate(options.schema, document, [...specifiedRules, ...options.validationRules]);
         if (errors.length) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
         subscriptions.set(socket, count);
+        const contextValue = options.context(principals.get(socket)!, () => closeAsSlow(socket)) as object;
+        const key = `${payload.operationName ?? ''}\u0000${payload.query}\u0000${JSON.stringify(payload.variables ?? {})}`;
+        targets.set(contextValue, { socket, id, key });
         return {
           schema: options.schema,
           document,
           operationName: payload.operationName,
           variableValues: payload.variables ?? undefined,
-          contextValue: options.context(principals.get(socket)!, () => closeAsSlow(socket)),
+          contextValue,
         };
       },
       onComplete: (ctx) => {
         const socket = ctx.extra.socket;
         subscriptions.set(socket, Math.max(0, (subscriptions.get(socket) ?? 1) - 1));
       },
-      // Shared results are already formatted (and serialised once); keep their identity.
-      onNext: (_ctx, _id, _payload, _args, result) => (cached.isShared(result) ? result : formatResult(result, options.formatError)),
-      jsonMessageReplacer: (key, value) => cached.replace(key, value),
+      // Only operations that are not delivered directly reach these hooks.
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        metrics.liveEventsDelivered.inc();
+        return formatResult(result, options.formatError);
+      },
       onError: (_ctx, _id, _payload, errors) => errors.map(options.formatError),
-      subscribe: (args) => cached.subscribe(args),
+      subscribe: async (args) => {
+        const source = await createSourceEventStream(args);
+        if (!isAsyncIterable(source)) return source;
+        const target = targets.get(args.contextValue as object);
+        if (target && isDirectStream(source)) return direct.subscribe(source, args, target.key, target.socket, target.id);
+        return mapSourceToResponse(source, args);
+      },
       execute: (args) => execute(args),
     },
     wss,
@@ -163,39 +182,9 @@ function formatResult(result: ExecutionResult, format: (error: GraphQLError) => 
   return result.errors ? { ...result, errors: result.errors.map(format) } : result;
 }
 
-/**
- * Executes a subscription's selection once per event per distinct operation (query text +
- * variables + operation name), and lets every socket running that operation share the result.
- * Relies on the live feed handing the same event object to every subscriber.
- */
-class SharedExecution {
+/** Parsed subscription documents by query text (screens open the same few operations). */
+class DocumentCache {
   private readonly documents = new Map<string, DocumentNode>();
-  private readonly results = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
-  /** The JSON of each shared result, made once and spliced into every socket's message. */
-  private readonly json = new WeakMap<object, string>();
-  /** Set by `replace` while graphql-ws serialises a message; taken by `substitute` when it is sent. */
-  private pending: string | undefined;
-
-  constructor(private readonly formatError: (error: GraphQLError) => GraphQLError) {}
-
-  isShared(result: unknown): boolean {
-    return typeof result === 'object' && result !== null && this.json.has(result);
-  }
-
-  /** JSON.stringify replacer of graphql-ws messages: a shared payload becomes a marker. */
-  replace(key: string, value: unknown): unknown {
-    if (key !== 'payload' || !this.isShared(value)) return value;
-    this.pending = this.json.get(value as object);
-    return SHARED_PAYLOAD_MARKER;
-  }
-
-  /** Puts the shared payload's JSON where the marker is; graphql-ws sends right after serialising. */
-  substitute(data: string): string {
-    const json = this.pending;
-    this.pending = undefined;
-    if (json === undefined || !data.endsWith(MARKER_TAIL)) return data;
-    return `${data.slice(0, -MARKER_TAIL.length)}"payload":${json}}`;
-  }
 
   parse(query: string): DocumentNode {
     let document = this.documents.get(query);
@@ -206,52 +195,32 @@ class SharedExecution {
     }
     return document;
   }
-
-  async subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
-    const source = await createSourceEventStream(args);
-    if (!isAsyncIterable(source)) return source;
-    const key = `${args.operationName ?? ''}\u0000${print(args.document)}\u0000${JSON.stringify(args.variableValues ?? {})}`;
-    const iterator = source[Symbol.asyncIterator]();
-    const executeShared = (event: unknown): Promise<ExecutionResult> => {
-      if (typeof event !== 'object' || event === null) return Promise.resolve(execute({ ...args, rootValue: event }));
-      let perEvent = this.results.get(event);
-      if (!perEvent) this.results.set(event, (perEvent = new Map()));
-      let result = perEvent.get(key);
-      if (!result) {
-        result = Promise.resolve(execute({ ...args, rootValue: event })).then((raw) => {
-          const formatted = formatResult(raw, this.formatError);
-          this.json.set(formatted, JSON.stringify(formatted));
-          return formatted;
-        });
-        perEvent.set(key, result);
-      }
-      return result;
-    };
-    // A plain iterator, not an async generator: `return` must reach the source at once, even
-    // while a `next` is still waiting for an event (a generator would queue it behind that).
-    const mapped: AsyncIterableIterator<ExecutionResult> = {
-      next: async () => {
-        const step = await iterator.next();
-        return step.done ? { done: true, value: undefined } : { done: false, value: await executeShared(step.value) };
-      },
-      return: async () => {
-        await iterator.return?.();
-        return { done: true, value: undefined };
-      },
-      throw: async (error?: unknown) => {
-        await iterator.return?.();
-        throw error;
-      },
-      [Symbol.asyncIterator]() {
-        return mapped;
-      },
-    };
-    return mapped;
-  }
 }
 
-const SHARED_PAYLOAD_MARKER = '__failure_desk_shared_payload__';
-const MARKER_TAIL = `"payload":"${SHARED_PAYLOAD_MARKER}"}`;
+/** A source that cannot be delivered directly: executed per event per subscriber, as graphql's `subscribe` does. */
+function mapSourceToResponse(source: AsyncIterable<unknown>, args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> {
+  const iterator = source[Symbol.asyncIterator]();
+  // A plain iterator, not an async generator: `return` must reach the source at once, even
+  // while a `next` is still waiting for an event (a generator would queue it behind that).
+  const mapped: AsyncIterableIterator<ExecutionResult> = {
+    next: async () => {
+      const step = await iterator.next();
+      return step.done ? { done: true, value: undefined } : { done: false, value: await execute({ ...args, rootValue: step.value }) };
+    },
+    return: async () => {
+      await iterator.return?.();
+      return { done: true, value: undefined };
+    },
+    throw: async (error?: unknown) => {
+      await iterator.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return mapped;
+    },
+  };
+  return mapped;
+}
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;

@@ -62,9 +62,10 @@ const NUMBER = new RegExp(
 const DIGITS = /-?\d+(?:\.\d+)*/g;
 
 const TOKEN_RULES = { url: URL, email: EMAIL, uuid: UUID, timestamp: TIMESTAMP, quoted: QUOTED, ip: IPV4, hex: HEX, number: NUMBER };
-type TokenKind = keyof typeof TOKEN_RULES;
+// Numbered, not named, groups: the callback then gets plain arguments instead of a fresh
+// groups object per match (this runs for every token of every report). No rule has groups of its own.
 const TOKEN = new RegExp(
-  Object.entries(TOKEN_RULES).map(([kind, rule]) => `(?<${kind}>${rule.source})`).join('|'),
+  Object.values(TOKEN_RULES).map((rule) => `(${rule.source})`).join('|'),
   'gi',
 );
 
@@ -77,19 +78,18 @@ const URL_ID_SEGMENT = new RegExp(
   'i',
 );
 
-function replaceToken(match: string, ...rest: unknown[]): string {
-  const groups = rest[rest.length - 1] as Record<TokenKind, string | undefined>;
-  const kind = (Object.keys(TOKEN_RULES) as TokenKind[]).find((name) => groups[name] !== undefined);
-  switch (kind) {
-    case 'url':
-      return normalizeUrl(match);
-    case 'quoted':
-      return `${match[0]}<value>${match[0]}`;
-    case 'number':
-      return match.replace(DIGITS, '<num>');
-    default:
-      return `<${kind}>`;
-  }
+// The arguments are the match and one group per rule, in TOKEN_RULES order (one is defined).
+function replaceToken(match: string, url?: string, email?: string, uuid?: string, timestamp?: string, quoted?: string, ip?: string, hex?: string): string {
+  if (url !== undefined) return normalizeUrl(match);
+  if (email !== undefined) return '<email>';
+  if (uuid !== undefined) return '<uuid>';
+  if (timestamp !== undefined) return '<timestamp>';
+  if (quoted !== undefined) return `${match[0]}<value>${match[0]}`;
+  if (ip !== undefined) return '<ip>';
+  if (hex !== undefined) return '<hex>';
+  // A number. Without a unit the whole match is the number (a unit ends in a letter).
+  const last = match.charCodeAt(match.length - 1);
+  return last >= 48 && last <= 57 ? '<num>' : match.replace(DIGITS, '<num>');
 }
 
 /** Keeps scheme, host and path shape; id-like path segments become <id>, query values <value>. */

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { GraphQLInt, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
 import { createClient } from 'graphql-ws';
 import pino from 'pino';
@@ -24,6 +24,7 @@ describe('direct delivery of subscription events', () => {
   let ws: { dispose(): void | Promise<void> };
   const metrics = new AppMetrics({ outboxDepth: async () => 0 });
   const sockets: Array<{ dispose(): void }> = [];
+  const unsubscribers: Array<() => void> = [];
 
   const Event = new GraphQLObjectType<Item>({
     name: 'Event',
@@ -79,6 +80,19 @@ describe('direct delivery of subscription events', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   });
+  /** Until `check` holds, polling: the server's streams live in this process but change on socket messages. */
+  async function until(check: () => boolean, what: string): Promise<void> {
+    for (let i = 0; !check(); i++) {
+      if (i > 500) throw new Error(what);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  // Each test starts with no stream left over from the one before.
+  afterEach(async () => {
+    for (const unsubscribe of unsubscribers.splice(0)) unsubscribe();
+    await until(() => streams.size === 0, 'a stream outlived its subscription');
+  });
   afterAll(async () => {
     for (const s of sockets) s.dispose();
     await ws.dispose();
@@ -92,7 +106,7 @@ describe('direct delivery of subscription events', () => {
     const received: Array<Record<string, unknown>> = [];
     const completed = deferred<void>();
     let waiting: { count: number; resolve: () => void } | undefined;
-    const before = streams.size;
+    const before = new Set(streams);
     const unsubscribe = client.subscribe(
       { query },
       {
@@ -104,10 +118,8 @@ describe('direct delivery of subscription events', () => {
         complete: () => completed.resolve(),
       },
     );
-    for (let i = 0; streams.size === before; i++) {
-      if (i > 200) throw new Error('the subscription never started');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    unsubscribers.push(unsubscribe);
+    await until(() => [...streams].some((stream) => !before.has(stream)), 'the subscription never started');
     const waitFor = (count: number) =>
       received.length >= count ? Promise.resolve() : new Promise<void>((resolve) => (waiting = { count, resolve }));
     return { received, completed: completed.promise, waitFor, unsubscribe };
@@ -128,7 +140,6 @@ describe('direct delivery of subscription events', () => {
     expect(c.received).toEqual(items.map(({ seq }) => ({ seq })));
     // `text` resolves once per event for the operation a and b share; c does not select it.
     expect(executions).toBe(300);
-    for (const s of [a, b, c]) s.unsubscribe();
   });
 
   it('sends every event made before the stream ended ahead of the complete message', async () => {
@@ -145,14 +156,10 @@ describe('direct delivery of subscription events', () => {
     push({ seq: 1, text: '' });
     await Promise.all([a.waitFor(1), b.waitFor(1)]);
     a.unsubscribe();
-    for (let i = 0; streams.size > 1; i++) {
-      if (i > 200) throw new Error('the completed subscription kept its stream');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await until(() => streams.size === 1, 'the completed subscription kept its stream');
     push({ seq: 2, text: '' });
     await b.waitFor(2);
     expect(a.received).toEqual([{ seq: 1 }]);
     expect(b.received).toEqual([{ seq: 1 }, { seq: 2 }]);
-    b.unsubscribe();
   });
 });

@@ -8,12 +8,15 @@ import { FailureGroupEntity } from '../grouping/failure-group.entity';
 import type { AppMetrics } from '../platform/metrics';
 import { DeliveryError, type OutboxHandler, type OutboxWorker } from '../platform/outbox';
 import { KeyedCoalescer } from '../platform/keyed-coalescer';
+import { TickBatcher } from '../platform/tick-batcher';
 import type { EventBus } from '../platform/pubsub';
 import type { ServiceEntity, ServiceRegistry } from '../registry';
 import { IncidentEntity } from '../incidents/incident.entity';
 import { type FailuresReportedEvent, type FailuresUpdatedEvent, type GroupsUpdatedEvent, type IncidentUpdatedEvent, LiveTopic, snapshotFailure, snapshotGroup } from './live-events';
 
 export const LIVE_CHANGES_KIND = 'live.changes';
+/** Ids per IN (…) list when reading back what a batch of rows changed. */
+const READ_CHUNK = 500;
 
 export interface LiveFeedOptions {
   dataSource: DataSource;
@@ -38,8 +41,14 @@ export class LiveFeed implements ChangeLog, OutboxHandler<Change> {
   readonly kind = LIVE_CHANGES_KIND;
   readonly groups: KeyedCoalescer;
 
+  /** The failures of every row the outbox hands over within one tick: one read, one event. */
+  private readonly reported: TickBatcher<string>;
+  private readonly updated: TickBatcher<string>;
+
   constructor(private readonly options: LiveFeedOptions) {
     this.groups = new KeyedCoalescer(options.coalesceMs, (ids) => this.publishGroups(ids), options.logger);
+    this.reported = new TickBatcher((ids) => this.publishFailures(LiveTopic.FAILURE_REPORTED, ids));
+    this.updated = new TickBatcher((ids) => this.publishFailures(LiveTopic.FAILURE_UPDATED, ids));
   }
 
   async record(manager: EntityManager, change: Change): Promise<void> {
@@ -53,8 +62,9 @@ export class LiveFeed implements ChangeLog, OutboxHandler<Change> {
 
   async handle(change: Change): Promise<void> {
     for (const follow of this.options.followers ?? []) await follow(change);
-    if (change.reportedFailureIds?.length) await this.publishFailures(LiveTopic.FAILURE_REPORTED, change.reportedFailureIds);
-    if (change.updatedFailureIds?.length) await this.publishFailures(LiveTopic.FAILURE_UPDATED, change.updatedFailureIds);
+    // Rows claimed together are published together; a failed publish fails (and reschedules) each of them.
+    if (change.reportedFailureIds?.length) await this.reported.add(change.reportedFailureIds);
+    if (change.updatedFailureIds?.length) await this.updated.add(change.updatedFailureIds);
     if (change.groupIds?.length) void this.groups.touch(change.groupIds);
     if (change.incidentIds?.length) await this.publishIncidents(change.incidentIds);
   }
@@ -63,18 +73,22 @@ export class LiveFeed implements ChangeLog, OutboxHandler<Change> {
     await this.groups.flush();
   }
 
-  /** Both failure topics carry the same event: the failures as stored now, with their service and group. */
+  /**
+   * Both failure topics carry the same event: the failures as stored now, with their service
+   * and group, in the order given (an id given twice appears twice).
+   */
   private async publishFailures(topic: typeof LiveTopic.FAILURE_REPORTED | typeof LiveTopic.FAILURE_UPDATED, ids: string[]): Promise<void> {
     if (!this.options.bus.mayHaveListeners(topic)) return;
-    const failures = await this.options.dataSource.getRepository(FailureEntity).findBy({ id: In(ids) });
-    if (failures.length === 0) return;
-    const groups = await this.loadGroups([...new Set(failures.map((f) => f.groupId))]);
-    const services = await this.loadServices(failures.map((f) => f.serviceId));
-    const order = new Map(ids.map((id, i) => [id, i]));
-    failures.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-    const event: FailuresReportedEvent | FailuresUpdatedEvent = {
-      failures: failures.map((f) => snapshotFailure(f, services.get(f.serviceId)!, groups.get(f.groupId)!)),
-    };
+    const unique = [...new Set(ids)];
+    const rows: FailureEntity[] = [];
+    for (let i = 0; i < unique.length; i += READ_CHUNK) {
+      rows.push(...(await this.options.dataSource.getRepository(FailureEntity).findBy({ id: In(unique.slice(i, i + READ_CHUNK)) })));
+    }
+    if (rows.length === 0) return;
+    const groups = await this.loadGroups([...new Set(rows.map((f) => f.groupId))]);
+    const services = await this.loadServices(rows.map((f) => f.serviceId));
+    const byId = new Map(rows.map((f) => [f.id, snapshotFailure(f, services.get(f.serviceId)!, groups.get(f.groupId)!)]));
+    const event: FailuresReportedEvent | FailuresUpdatedEvent = { failures: ids.flatMap((id) => byId.get(id) ?? []) };
     await this.publish(topic, event);
   }
 

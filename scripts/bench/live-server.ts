@@ -202,12 +202,29 @@ async function startBare(): Promise<{ ready: Reply; handle(command: Command): Pr
       if (command.cmd === 'broadcast') {
         // The message is the captured real `next` message with the task id and receivedAt swapped
         // in, so its size matches; receivedAt carries the send time (this machine's clock).
-        const { template, count, rate, taskPrefix } = command as unknown as { template: string; count: number; rate: number; taskPrefix: string };
+        // `batched`: the messages of one timer tick (several when the loop fell behind) leave in one
+        // write per socket, as the app's direct delivery does; otherwise one write per message.
+        const { template, count, rate, taskPrefix, batched } = command as unknown as { template: string; count: number; rate: number; taskPrefix: string; batched?: boolean };
         let bytes = 0;
+        const corked = new Set<{ uncork(): void }>();
         const run = await paced(count, rate, (seq) => {
           const message = template.replace('@@TASK@@', `${taskPrefix}${seq}`).replace('@@AT@@', new Date().toISOString());
           bytes = message.length;
-          for (const client of wss.clients) if (client.readyState === 1) (client as WebSocket).send(message);
+          for (const client of wss.clients) {
+            if (client.readyState !== 1) continue;
+            if (batched && corked.size === 0) {
+              setImmediate(() => {
+                for (const raw of corked) raw.uncork();
+                corked.clear();
+              });
+            }
+            const raw = (client as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+            if (batched && !corked.has(raw)) {
+              raw.cork();
+              corked.add(raw);
+            }
+            (client as WebSocket).send(message);
+          }
         });
         return { sent: count, firstAt: run.firstAt, lastAt: run.lastAt, messageBytes: bytes };
       }

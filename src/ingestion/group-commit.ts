@@ -1,11 +1,16 @@
 /**
- * Group commit: callers that arrive while the maximum number of writes is in flight wait and
- * then go together in one write. Under load, many small requests become few transactions
- * (the database round trips and the commit are shared); alone, a request goes at once.
- * Each caller's items stay together: the write is all or nothing for all of them.
+ * Group commit: callers that arrive while a write is in flight wait and then go together in one
+ * write. Under load, many small requests become few transactions (the database round trips and
+ * the commit are shared); alone, a request goes at once. Each caller's items stay together: the
+ * write is all or nothing for all of them.
+ *
+ * One write is in flight at a time, so every write takes all that arrived during the previous
+ * one; more (up to `maxConcurrent`) start only while a full write's worth (`maxItems`) is
+ * waiting, when waiting longer cannot make the next write any bigger.
  */
 export class GroupCommit<T, R> {
   private readonly waiting: Array<{ items: T[]; resolve: (result: R) => void; reject: (error: unknown) => void }> = [];
+  private waitingItems = 0;
   private inFlight = 0;
 
   constructor(
@@ -19,12 +24,13 @@ export class GroupCommit<T, R> {
   submit(items: T[]): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.waiting.push({ items, resolve, reject });
+      this.waitingItems += items.length;
       this.drain();
     });
   }
 
   private drain(): void {
-    while (this.inFlight < this.maxConcurrent && this.waiting.length > 0) {
+    while (this.waiting.length > 0 && (this.inFlight === 0 || (this.inFlight < this.maxConcurrent && this.waitingItems >= this.maxItems))) {
       const batch = [this.waiting.shift()!];
       let count = batch[0]!.items.length;
       while (this.waiting.length > 0 && count + this.waiting[0]!.items.length <= this.maxItems) {
@@ -32,8 +38,10 @@ export class GroupCommit<T, R> {
         count += next.items.length;
         batch.push(next);
       }
+      this.waitingItems -= count;
       this.inFlight += 1;
-      this.write(batch.flatMap((entry) => entry.items))
+      const items = batch.length === 1 ? batch[0]!.items : batch.flatMap((entry) => entry.items);
+      this.write(items)
         .then(
           (result) => batch.forEach((entry) => entry.resolve(result)),
           (error: unknown) => batch.forEach((entry) => entry.reject(error)),

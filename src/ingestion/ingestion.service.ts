@@ -56,7 +56,7 @@ export class IngestionService {
 
   constructor(private readonly options: IngestionServiceOptions) {
     this.now = options.now ?? (() => new Date());
-    // SQLite runs one transaction at a time anyway; MySQL gains from a few in parallel.
+    // SQLite runs one transaction at a time anyway; on MySQL a second write starts only for a full batch waiting.
     this.commits = new GroupCommit((reports) => this.commit(reports), options.dialect.engine === 'mysql' ? MYSQL_CONCURRENT_COMMITS : 1, REPORT_LIMITS.batchSize);
   }
 

@@ -30,10 +30,24 @@ export class TransactionRunner {
     return this.runWithDeadlockRetry(work);
   }
 
-  private async runWithDeadlockRetry<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  /**
+   * Runs one statement as a transaction of its own. On MySQL that is the statement alone in
+   * autocommit (one round trip instead of three), retried like a transaction; on SQLite it waits
+   * its turn in the queue, so it never lands inside another caller's open transaction.
+   */
+  statement<T = unknown>(sql: string, params: unknown[]): Promise<T> {
+    if (this.dialect.engine === 'sqlite') return this.run((manager) => manager.query(sql, params));
+    return this.withDeadlockRetry(() => this.dataSource.query(sql, params));
+  }
+
+  private runWithDeadlockRetry<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.withDeadlockRetry(() => this.dataSource.transaction(work));
+  }
+
+  private async withDeadlockRetry<T>(attemptOnce: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.dataSource.transaction(work);
+        return await attemptOnce();
       } catch (error) {
         if (attempt >= MAX_TRANSACTION_ATTEMPTS || !isRetryableMysqlError(error)) throw error;
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));

@@ -131,9 +131,9 @@ export class OutboxWorker {
     return rows.length;
   }
 
-  /** Single-statement writes also go through the runner: on SQLite that keeps them out of another caller's open transaction. */
+  /** Single-statement writes go through the runner: on SQLite that keeps them out of another caller's open transaction. */
   private write(sql: string, params: unknown[]): Promise<unknown> {
-    return this.options.transactions.run((manager) => manager.query(sql, params));
+    return this.options.transactions.statement(sql, params);
   }
 
   private schedule(delayMs: number): void {

@@ -22,10 +22,10 @@ import {
   WebhookRetryRoute,
 } from './failures';
 import { GroupingService } from './grouping';
-import { DEFAULT_REDACT_KEYS, IngestionResolver, IngestionService, normalizeRedactKeys } from './ingestion';
+import { DEFAULT_REDACT_KEYS, IngestionResolver, IngestionService, MYSQL_CONCURRENT_COMMITS, normalizeRedactKeys } from './ingestion';
 import { redactText, truncateUtf8, TRUNCATED_MARKER } from './ingestion/redaction';
 import { REPORT_LIMITS } from './ingestion/report-limits';
-import { Dialect, TransactionRunner, createDataSource } from './platform/db';
+import { Dialect, TransactionRunner, createDataSource, createPipelineDataSource } from './platform/db';
 import { AppError } from './platform/errors';
 import { createFormatError, queryLimitRules } from './platform/graphql';
 import { createHttpApp, createWsServer, defaultConsoleDir, mountConsole } from './platform/http';
@@ -87,15 +87,18 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const dataSource = createDataSource(config.database, ENTITIES);
   await dataSource.initialize();
+  // MySQL: ingestion's transactions send their statements in few round trips, on a pool of their own.
+  let pipelineSource: DataSource | undefined;
   try {
     await dataSource.runMigrations({ transaction: 'each' });
+    if (config.database.type === 'mysql') pipelineSource = await createPipelineDataSource(config.database, ENTITIES, MYSQL_CONCURRENT_COMMITS).initialize();
   } catch (error) {
     await dataSource.destroy();
     throw error;
   }
 
   const dialect = new Dialect(config.database.type);
-  const transactions = new TransactionRunner(dataSource, dialect);
+  const transactions = new TransactionRunner(dataSource, dialect, pipelineSource);
   let outbox: OutboxWorker | undefined;
   const metrics = new AppMetrics({ outboxDepth: () => outbox!.depth() });
   outbox = new OutboxWorker({
@@ -344,6 +347,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         await outbox!.stop();
         await liveFeed.stop().catch(() => undefined);
         await bus.close();
+        await pipelineSource?.destroy();
         await dataSource.destroy();
       })();
       return stopping;

@@ -7,7 +7,7 @@ import type { MinuteStatsWriter } from '../insights/minute-stats';
 import { FailureEntity, SEVERITY_RANK } from '../failures/failure.entity';
 import { FailureStatus } from '../failures/failure.state';
 import type { GroupIncrement, GroupingService } from '../grouping/grouping.service';
-import { type Dialect, toDbTimestamp, type TransactionRunner } from '../platform/db';
+import { type Dialect, settleAll, toDbTimestamp, type TransactionRunner } from '../platform/db';
 import { AppError, BadUserInputError } from '../platform/errors';
 import type { AppMetrics } from '../platform/metrics';
 import type { ServiceEntity, ServiceRegistry } from '../registry';
@@ -40,7 +40,8 @@ export interface IngestionServiceOptions {
 }
 
 const INSERT_CHUNK = 500;
-const MYSQL_CONCURRENT_COMMITS = 4;
+/** Ingestion transactions in flight at once on MySQL (and the size of their pool). */
+export const MYSQL_CONCURRENT_COMMITS = 4;
 const FAILURE_COLUMNS = [
   'id', 'service_id', 'group_id', 'idempotency_key', 'task_type', 'task_id', 'pattern', 'source', 'status', 'attempt', 'severity',
   'error_type', 'error_message', 'stack_trace', 'payload', 'attributes', 'occurred_at', 'received_at', 'updated_at',
@@ -111,7 +112,7 @@ export class IngestionService {
       const key = dedupKey(report.serviceId, report.idempotencyKey);
       if (!firstByKey.has(key)) firstByKey.set(key, report);
     }
-    const { stored, existing } = await this.options.transactions.run((manager) => this.write(manager, [...firstByKey.values()]));
+    const { stored, existing } = await this.options.transactions.runPipelined((manager) => this.write(manager, [...firstByKey.values()]));
     if (stored.length > 0) this.options.changes.committed();
     const byKey = new Map<string, FailureEntity>();
     for (const failure of [...stored, ...existing]) byKey.set(dedupKey(failure.serviceId, failure.idempotencyKey), failure);
@@ -128,13 +129,16 @@ export class IngestionService {
     return services;
   }
 
+  /**
+   * The statements that do not depend on each other are issued side by side, so on MySQL they
+   * travel in a few round trips (TransactionRunner.runPipelined) instead of one each.
+   */
   private async write(manager: EntityManager, candidates: PreparedReport[]): Promise<{ stored: FailureEntity[]; existing: FailureEntity[] }> {
     const groupIds = new Map<string, string>();
     for (const report of candidates) groupIds.set(report.fingerprint, this.options.grouping.groupIdFor(report.fingerprint));
-    let inserted = 0;
-    for (let i = 0; i < candidates.length; i += INSERT_CHUNK) {
-      inserted += await this.insertIgnoringDuplicates(manager, candidates.slice(i, i + INSERT_CHUNK), groupIds);
-    }
+    const chunks: PreparedReport[][] = [];
+    for (let i = 0; i < candidates.length; i += INSERT_CHUNK) chunks.push(candidates.slice(i, i + INSERT_CHUNK));
+    const inserted = (await settleAll(chunks.map((chunk) => this.insertIgnoringDuplicates(manager, chunk, groupIds)))).reduce((sum, n) => sum + n, 0);
 
     // Every row went in (the common case): all are ours. Otherwise, a row whose id is the one we
     // generated was inserted by this transaction; the others were there before.
@@ -149,34 +153,36 @@ export class IngestionService {
     }
 
     const increments = this.increments(storedReports, groupIds);
-    await this.options.grouping.recordFailures(manager, increments);
-    await this.options.stats.add(
-      manager,
-      storedReports.map((r) => ({
-        groupId: groupIds.get(r.fingerprint)!,
-        serviceId: r.serviceId,
-        taskType: r.taskType,
-        occurredAt: r.occurredAt,
-        pattern: r.pattern,
-        severity: r.severity,
-        counter: 'reported' as const,
-        by: 1,
-      })),
-    );
-    await this.options.attributes.add(
-      manager,
-      storedReports.map((r) => ({
-        groupId: groupIds.get(r.fingerprint)!,
-        serviceId: r.serviceId,
-        occurredAt: r.occurredAt,
-        attributes: { ...(JSON.parse(r.attributesJson) as Record<string, string>), ...(r.source ? { source: r.source } : {}) },
-      })),
-    );
-    if (storedReports.length > 0) {
-      await this.options.changes.record(manager, { reportedFailureIds: storedReports.map((r) => r.id), groupIds: increments.map((i) => i.groupId) });
-    }
-    const existing = existingIds.length ? await manager.getRepository(FailureEntity).findBy({ id: In(existingIds) }) : [];
-    return { stored: storedReports.map((r) => toEntity(r, groupIds.get(r.fingerprint)!)), existing };
+    const [, , , , existing] = await settleAll<unknown>([
+      this.options.grouping.recordFailures(manager, increments),
+      this.options.stats.add(
+        manager,
+        storedReports.map((r) => ({
+          groupId: groupIds.get(r.fingerprint)!,
+          serviceId: r.serviceId,
+          taskType: r.taskType,
+          occurredAt: r.occurredAt,
+          pattern: r.pattern,
+          severity: r.severity,
+          counter: 'reported' as const,
+          by: 1,
+        })),
+      ),
+      this.options.attributes.add(
+        manager,
+        storedReports.map((r) => ({
+          groupId: groupIds.get(r.fingerprint)!,
+          serviceId: r.serviceId,
+          occurredAt: r.occurredAt,
+          attributes: { ...(JSON.parse(r.attributesJson) as Record<string, string>), ...(r.source ? { source: r.source } : {}) },
+        })),
+      ),
+      storedReports.length > 0
+        ? this.options.changes.record(manager, { reportedFailureIds: storedReports.map((r) => r.id), groupIds: increments.map((i) => i.groupId) })
+        : Promise.resolve(),
+      existingIds.length ? manager.getRepository(FailureEntity).findBy({ id: In(existingIds) }) : Promise.resolve([]),
+    ]);
+    return { stored: storedReports.map((r) => toEntity(r, groupIds.get(r.fingerprint)!)), existing: existing as FailureEntity[] };
   }
 
   /** Returns how many rows went in (the others repeated a key already stored). */

@@ -24,6 +24,7 @@ export function dataSourceOptions(database: DatabaseConfig, entities: Entities):
       poolSize: 20,
       // mysql2 captures a stack trace per query by default; it costs CPU on every statement.
       extra: { trace: false },
+      multipleStatements: false,
       entities,
       migrations: mysqlMigrations,
       migrationsTableName: 'migrations',
@@ -51,4 +52,14 @@ export function dataSourceOptions(database: DatabaseConfig, entities: Entities):
 
 export function createDataSource(database: DatabaseConfig, entities: Entities): DataSource {
   return new DataSource(dataSourceOptions(database, entities));
+}
+
+/**
+ * MySQL only: a small second pool whose connections accept several statements per query, for
+ * transactions that send their statements in few round trips (see runPipelined). Only the
+ * pipelined write path uses it; every other query keeps to the main pool, where a statement
+ * can never carry a second one. No migrations: the main data source runs them.
+ */
+export function createPipelineDataSource(database: Extract<DatabaseConfig, { type: 'mysql' }>, entities: Entities, poolSize: number): DataSource {
+  return new DataSource({ ...dataSourceOptions(database, entities), poolSize, multipleStatements: true, migrations: [] } as DataSourceOptions);
 }

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Dialect } from './dialect';
+import { runPipelined } from './statement-pipeline';
 
 /** MySQL/MariaDB errors after which the whole transaction may simply run again. */
 const RETRYABLE_MYSQL_ERRNOS = new Set([1213 /* ER_LOCK_DEADLOCK */, 1205 /* ER_LOCK_WAIT_TIMEOUT */]);
@@ -19,6 +20,8 @@ export class TransactionRunner {
   constructor(
     private readonly dataSource: DataSource,
     private readonly dialect: Dialect,
+    /** MySQL: the pool for {@link runPipelined} (see createPipelineDataSource); without it, run() is used. */
+    private readonly pipelineSource?: DataSource,
   ) {}
 
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
@@ -28,6 +31,17 @@ export class TransactionRunner {
       return result;
     }
     return this.runWithDeadlockRetry(work);
+  }
+
+  /**
+   * Like {@link run}, for a transaction whose statements may travel together: on MySQL, the
+   * statements that `work` issues side by side go in one round trip (see runPipelined), and
+   * deadlocks are retried the same way.
+   */
+  runPipelined<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const pipelineSource = this.pipelineSource;
+    if (this.dialect.engine === 'sqlite' || !pipelineSource) return this.run(work);
+    return this.withDeadlockRetry(() => runPipelined(pipelineSource, work));
   }
 
   /**

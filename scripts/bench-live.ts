@@ -693,7 +693,8 @@ async function main(): Promise<void> {
   let bareBatched: ScenarioResult | undefined;
   if (settings.scenarios.some((s) => s === 'failure-desk' || s.startsWith('bare'))) {
     if (!settings.scenarios.includes('failure-desk')) log('(the app runs once without load only to capture a real next message for the baseline)');
-    log(`failure-desk: the app on ${settings.databaseUrl ? 'MariaDB/MySQL' : 'SQLite'}, ${settings.redisUrl ? 'Redis' : 'in-memory'} event bus, OUTBOX_POLL_INTERVAL_MS=50, LIVE_BUFFER_LIMIT=1000000`);
+    log(`failure-desk: the app on ${settings.databaseUrl ? 'MariaDB/MySQL' : 'SQLite'}, ${settings.redisUrl ? 'Redis' : 'in-memory'} event bus, OUTBOX_POLL_INTERVAL_MS=50, LIVE_BUFFER_LIMIT=1000000, WS_KEEPALIVE_MS=600000`);
+    log('  (slow-consumer close and keep-alive drop set out of reach: a client process that falls behind reading shows as latency, not as lost sockets)');
     fd = await failureDeskScenario(!settings.scenarios.includes('failure-desk'));
     log(`  database: ${fd.database}`);
   }

@@ -70,7 +70,11 @@ async function startApp(): Promise<{ ready: Reply; handle(command: Command): Pro
       HOST: '127.0.0.1',
       OUTBOX_POLL_INTERVAL_MS: process.env.BENCH_OUTBOX_POLL_INTERVAL_MS || '50',
       WS_MAX_CONNECTIONS_PER_TOKEN: '5000',
+      // The clients all live in one process on a shared machine: when it falls behind reading, the
+      // app's slow-consumer close and the keep-alive (no pong within 12 s: terminate) would drop
+      // them. Those policies are tested elsewhere; here a lagging client shows as latency, not loss.
       LIVE_BUFFER_LIMIT: '1000000',
+      WS_KEEPALIVE_MS: '600000',
       ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
     });
     app = await createApp({ ...base, database: database.config }, { logger: pino({ level: 'silent' }) });

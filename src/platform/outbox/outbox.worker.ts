@@ -161,7 +161,8 @@ export class OutboxWorker {
   }
 
   private claim(): Promise<OutboxEntity[]> {
-    return this.options.transactions.run(async (manager) => {
+    // Pipelined: START TRANSACTION travels with the SELECT (one round trip fewer on MySQL).
+    return this.options.transactions.runPipelined(async (manager) => {
       const now = this.now();
       const qb = manager
         .getRepository(OutboxEntity)

@@ -15,6 +15,14 @@
  *   BENCH_BATCH_WARMUP        warm-up batches (default 4)
  *   BENCH_BATCH_SIZE          reports per batch (default 500)
  *   BENCH_BATCH_CONCURRENCY   batches in flight (default 4)
+ *   BENCH_SERVICE             'process' (default): the service runs as its own process, as
+ *                             deployed: compiled by tsc (tsconfig.build.json, into
+ *                             node_modules/.cache/fd-bench-build), NODE_ENV=production;
+ *                             'tsx': its own process from the sources (`node --import tsx src/main.ts`);
+ *                             'in-process': createApp() inside this process (NODE_ENV=test), as
+ *                             the benchmark did before (shares this process's heap and GC)
+ *   BENCH_SERVICE_NODE_ARGS   extra node flags for the service process, e.g.
+ *                             "--cpu-prof --cpu-prof-dir=/tmp/fd-prof" to profile it
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
@@ -24,6 +32,7 @@ import pino from 'pino';
 import { type App, createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { runLoadInWorker } from './bench/http-load';
+import { type ServiceProcess, buildService, startServiceProcess } from './bench/service-process';
 import type { LoadRequest } from './bench/load-worker';
 import {
   benchDatabaseName,
@@ -63,7 +72,15 @@ const settings = {
   batchWarmup: intEnv('BENCH_BATCH_WARMUP', 4, 0),
   batchSize: intEnv('BENCH_BATCH_SIZE', 500),
   batchConcurrency: intEnv('BENCH_BATCH_CONCURRENCY', 4),
+  service: serviceMode(process.env.BENCH_SERVICE),
+  serviceNodeArgs: (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
 };
+
+function serviceMode(raw: string | undefined): 'process' | 'tsx' | 'in-process' {
+  if (raw === undefined || raw === '' || raw === 'process') return 'process';
+  if (raw === 'tsx' || raw === 'in-process') return raw;
+  throw new Error(`BENCH_SERVICE must be "process", "tsx" or "in-process" (got "${raw}")`);
+}
 
 const log = (line = ''): void => {
   process.stdout.write(`${line}\n`);
@@ -105,11 +122,11 @@ async function otherLoad(): Promise<{ text: string; busy: boolean }> {
 /** Databases to drop however the run ends. */
 const databases: string[] = [];
 let cleanup: Promise<void> | undefined;
-let runningApp: App | undefined;
+let runningApp: App | ServiceProcess | undefined;
 
 function cleanUp(): Promise<void> {
   cleanup ??= (async () => {
-    if (runningApp) await runningApp.stop().catch((error: unknown) => log(`! stopping the app: ${(error as Error).message}`));
+    if (runningApp) await runningApp.stop().catch((error: unknown) => log(`! stopping the service: ${(error as Error).message}`));
     for (const name of databases) {
       await dropDatabase(settings.serverUrl, name).catch((error: unknown) => log(`! could not drop ${name}: ${(error as Error).message}`));
     }
@@ -146,9 +163,33 @@ async function load(label: string, request: Omit<LoadRequest, 'bodies'>, bodies:
   return { rows, requests: bodies.length, elapsedMs: result.elapsedMs, latenciesMs: result.latenciesMs };
 }
 
-function progress(label: string, result: PhaseResult): void {
+function progress(label: string, result: PhaseResult, serviceCpu?: string): void {
   const s = summarize(result);
-  log(`  ${label.padEnd(40)} ${fmtInt(result.rows).padStart(7)} rows in ${(result.elapsedMs / 1000).toFixed(2).padStart(6)} s → ${fmtInt(s.rowsPerSecond).padStart(7)} rows/s, p50 ${fmtMs(s.p50)} ms, p99 ${fmtMs(s.p99)} ms, max ${fmtMs(s.max)} ms`);
+  log(
+    `  ${label.padEnd(40)} ${fmtInt(result.rows).padStart(7)} rows in ${(result.elapsedMs / 1000).toFixed(2).padStart(6)} s → ${fmtInt(s.rowsPerSecond).padStart(7)} rows/s, ` +
+      `p50 ${fmtMs(s.p50)} ms, p99 ${fmtMs(s.p99)} ms, max ${fmtMs(s.max)} ms${serviceCpu ? `, ${serviceCpu}` : ''}`,
+  );
+}
+
+/** CPU time (user + system, ms) a process has used so far (Linux /proc); undefined elsewhere. */
+function processCpuMs(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticksPerSecond = 100; // USER_HZ on Linux
+    return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1000; // utime + stime
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs a load phase and, for a service process, says how busy it was (100% = one core). */
+async function measured(pid: number | undefined, phase: () => Promise<PhaseResult>): Promise<{ result: PhaseResult; cpu?: string }> {
+  const before = pid === undefined ? undefined : processCpuMs(pid);
+  const result = await phase();
+  const after = pid === undefined ? undefined : processCpuMs(pid);
+  if (before === undefined || after === undefined) return { result };
+  return { result, cpu: `service CPU ${(((after - before) / result.elapsedMs) * 100).toFixed(0)}%` };
 }
 
 async function main(): Promise<number> {
@@ -159,8 +200,8 @@ async function main(): Promise<number> {
   log(`machine: ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}`);
   log(`node ${process.version}; MariaDB/MySQL ${info.version} at ${new URL(settings.serverUrl).host} (innodb_flush_log_at_trx_commit=${info.flushLogAtTrxCommit}, buffer pool ${info.bufferPoolMiB.toFixed(0)} MiB)`);
   log(
-    'note: the HTTP client runs in a worker thread of this process, and MariaDB on the same machine: ' +
-      `client, service and database share the ${cpus.length} cores, so all figures are lower bounds for a dedicated server.`,
+    `note: the HTTP client runs in a worker thread of this process, the service ${settings.service === 'in-process' ? 'in this process' : 'in a process of its own'}, ` +
+      `and MariaDB on the same machine: client, service and database share the ${cpus.length} cores, so all figures are lower bounds for a dedicated server.`,
   );
   const others = await otherLoad();
   log(`before start: ${others.text}${others.busy ? ' — the machine is busy with other work: expect noisy figures' : ''}`);
@@ -171,11 +212,21 @@ async function main(): Promise<number> {
   await createDatabase(settings.serverUrl, appDb);
   databases.push(appDb);
   const appUri = databaseUri(settings.serverUrl, appDb);
-  const base = loadConfig({ NODE_ENV: 'test', ADMIN_TOKEN, LOG_LEVEL: 'silent' });
-  const app = await createApp({ ...base, database: { type: 'mysql', url: appUri } }, { logger: pino({ level: 'silent' }) });
-  runningApp = app;
-  const port = await app.listen(0, '127.0.0.1');
-  const url = `http://127.0.0.1:${port}/graphql`;
+  let url: string;
+  let servicePid: number | undefined;
+  if (settings.service !== 'in-process') {
+    const entry = settings.service === 'process' ? buildService() : undefined;
+    const child = await startServiceProcess({ DATABASE_URL: appUri, ADMIN_TOKEN }, { entry, nodeArgs: settings.serviceNodeArgs });
+    runningApp = child;
+    url = child.url;
+    servicePid = child.pid;
+  } else {
+    const base = loadConfig({ NODE_ENV: 'test', ADMIN_TOKEN, LOG_LEVEL: 'silent' });
+    const app = await createApp({ ...base, database: { type: 'mysql', url: appUri } }, { logger: pino({ level: 'silent' }) });
+    runningApp = app;
+    const port = await app.listen(0, '127.0.0.1');
+    url = `http://127.0.0.1:${port}/graphql`;
+  }
   const serviceName = `bench-${randomBytes(3).toString('hex')}`;
   const created = await graphql<{ createService: { service: { id: string }; token: string } }>(
     url,
@@ -186,7 +237,13 @@ async function main(): Promise<number> {
   const serviceId = created.createService.service.id;
   const reporterToken = created.createService.token;
   const failuresDdl = await failuresTableWithoutForeignKeys(appUri);
-  log(`service: app database ${appDb}, listening on 127.0.0.1:${port}, reports as service "${serviceName}" with its REPORTER token`);
+  log(
+    settings.service === 'in-process'
+      ? `service: in this process (createApp, NODE_ENV=test), app database ${appDb}, ${new URL(url).host}`
+      : `service: own process (pid ${servicePid}, ${settings.service === 'process' ? 'tsc build' : 'node --import tsx src/main.ts'}, NODE_ENV=production` +
+          `${settings.serviceNodeArgs.length ? `, ${settings.serviceNodeArgs.join(' ')}` : ''}), app database ${appDb}, ${new URL(url).host}`,
+  );
+  log(`reports as service "${serviceName}" with its REPORTER token`);
   log(`selection sets: reportFailure { id status }, reportFailures { accepted duplicates failures { id } }`);
 
   const generator = new ReportGenerator(serviceName, `bench-${randomBytes(4).toString('hex')}`);
@@ -201,24 +258,31 @@ async function main(): Promise<number> {
 
   let sent = 0;
   if (settings.singleWarmup) {
-    progress('warm-up: reportFailure', await load('warm-up reportFailure', single, singleBodies(settings.singleWarmup), settings.singleWarmup, settings.singleWarmup));
+    const warm = await measured(servicePid, () => load('warm-up reportFailure', single, singleBodies(settings.singleWarmup), settings.singleWarmup, settings.singleWarmup));
+    progress('warm-up: reportFailure', warm.result, warm.cpu);
     sent += settings.singleWarmup;
   }
-  const serviceSingle = await load('reportFailure', single, singleBodies(settings.singleCount), settings.singleCount, settings.singleCount);
+  const singleBodiesMeasured = singleBodies(settings.singleCount);
+  const singleRun = await measured(servicePid, () => load('reportFailure', single, singleBodiesMeasured, settings.singleCount, settings.singleCount));
+  const serviceSingle = singleRun.result;
   sent += settings.singleCount;
-  progress(`reportFailure ×${settings.singleCount}, c=${settings.singleConcurrency}`, serviceSingle);
+  progress(`reportFailure ×${settings.singleCount}, c=${settings.singleConcurrency}`, serviceSingle, singleRun.cpu);
 
   if (settings.batchWarmup) {
     const rows = settings.batchWarmup * settings.batchSize;
-    progress('warm-up: reportFailures', await load('warm-up reportFailures', batch, batchBodies(settings.batchWarmup), rows, rows));
+    const warmBodies = batchBodies(settings.batchWarmup);
+    const warm = await measured(servicePid, () => load('warm-up reportFailures', batch, warmBodies, rows, rows));
+    progress('warm-up: reportFailures', warm.result, warm.cpu);
     sent += rows;
   }
   const batchRows = settings.batches * settings.batchSize;
-  const serviceBatch = await load('reportFailures', batch, batchBodies(settings.batches), batchRows, batchRows);
+  const batchBodiesMeasured = batchBodies(settings.batches);
+  const batchRun = await measured(servicePid, () => load('reportFailures', batch, batchBodiesMeasured, batchRows, batchRows));
+  const serviceBatch = batchRun.result;
   sent += batchRows;
-  progress(`reportFailures ${settings.batches}×${settings.batchSize}, c=${settings.batchConcurrency}`, serviceBatch);
+  progress(`reportFailures ${settings.batches}×${settings.batchSize}, c=${settings.batchConcurrency}`, serviceBatch, batchRun.cpu);
 
-  await app.stop();
+  await runningApp.stop();
   runningApp = undefined;
 
   // ---- 2. Raw baselines on a table of the same shape -------------------------------------------

@@ -41,7 +41,6 @@ import {
   EscalationDeliveryHandler,
   EscalationEvaluator,
   EscalationPolicyService,
-  PARALLEL_EVALUATIONS,
   EscalationResolver,
   Pacer,
   type EscalationProvider,
@@ -88,14 +87,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const dataSource = createDataSource(config.database, ENTITIES);
   await dataSource.initialize();
-  // MySQL: ingestion's transactions and escalation's evaluations send their statements in few
-  // round trips, on a pool of their own.
+  // MySQL: ingestion's transactions send their statements in few round trips, on a pool of their own.
   let pipelineSource: DataSource | undefined;
   try {
     await dataSource.runMigrations({ transaction: 'each' });
-    if (config.database.type === 'mysql') {
-      pipelineSource = await createPipelineDataSource(config.database, ENTITIES, MYSQL_CONCURRENT_COMMITS + PARALLEL_EVALUATIONS).initialize();
-    }
+    if (config.database.type === 'mysql') pipelineSource = await createPipelineDataSource(config.database, ENTITIES, MYSQL_CONCURRENT_COMMITS).initialize();
   } catch (error) {
     await dataSource.destroy();
     throw error;

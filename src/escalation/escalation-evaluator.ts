@@ -6,10 +6,9 @@ import { FailureGroupEntity } from '../grouping/failure-group.entity';
 import type { IncidentService } from '../incidents/incident.service';
 import type { IncidentEntity } from '../incidents/incident.entity';
 import { IncidentStatus } from '../incidents/incident.state';
-import { type Dialect, settleAll, toDbTimestamp, type TransactionRunner } from '../platform/db';
+import { type Dialect, toDbTimestamp, type TransactionRunner } from '../platform/db';
 import type { OutboxWorker } from '../platform/outbox';
 import type { ServiceEntity, ServiceRegistry } from '../registry';
-import type { EscalationPolicyEntity } from './escalation-policy.entity';
 import type { EscalationPolicyService } from './escalation-policy.service';
 import { type GroupActivity, decide } from './policy-evaluation';
 import { type Rank, rankGroup } from './ranking';
@@ -19,8 +18,7 @@ const BASELINE_WINDOW_MS = 24 * 60 * MINUTE; // the usual rate is measured over 
 const RECENT_WINDOW_MS = 15 * MINUTE; // …before the last 15 minutes
 const HOST_SAMPLE = 500; // recent failures read for the distinct-host count
 const SWEEP_BATCH = 100;
-/** Group evaluations in flight at once (SQLite runs them one at a time anyway). */
-export const PARALLEL_EVALUATIONS = 4;
+const PARALLEL_EVALUATIONS = 4; // SQLite runs them one at a time anyway
 
 export interface EscalationEvaluatorOptions {
   dataSource: DataSource;
@@ -81,21 +79,17 @@ export class EscalationEvaluator {
 
   /** True when it changed anything. */
   async evaluateGroup(groupId: string): Promise<boolean> {
-    // Pipelined: the reads that do not depend on each other go in one round trip on MySQL.
-    return this.options.transactions.runPipelined(async (manager) => {
+    return this.options.transactions.run(async (manager) => {
       const qb = manager.getRepository(FailureGroupEntity).createQueryBuilder('g').where('g.id = :groupId', { groupId });
       const group = await this.options.dialect.forUpdate(qb).getOne();
       if (!group) return false;
       // Reads inside the transaction use its connection: holding the group lock while waiting for
       // a second pool connection could starve the pool under a burst of reports to this group.
-      const [service, policy, open, resolvedAt] = await settleAll<unknown>([
-        this.options.registry.getById(group.serviceId, manager),
-        this.options.policies.forService(group.serviceId, manager),
-        this.options.incidents.lockOpenForGroup(manager, group.id),
-        this.lastResolvedAt(manager, group.id),
-      ]) as [ServiceEntity, EscalationPolicyEntity | null, IncidentEntity | null, Date | null];
+      const service = await this.options.registry.getById(group.serviceId, manager);
+      const policy = await this.options.policies.forService(service.id, manager);
       const now = this.now();
-      const lastResolvedAt = open ? null : resolvedAt;
+      const open = await this.options.incidents.lockOpenForGroup(manager, group.id);
+      const lastResolvedAt = open ? null : await this.lastResolvedAt(manager, group.id);
       const rules = policy ? this.options.policies.rulesOf(policy) : null;
       const stats = await this.stats(manager, group, rules?.minSeverity ?? 'INFO', rules?.thresholdWindowSeconds ?? 300, lastResolvedAt, now);
       const rank = rankGroup({ ...stats.rankInput, maxSeverity: SEVERITY_BY_RANK[group.maxSeverity] ?? 'INFO', criticality: service.criticality, regressed: group.regressed });
@@ -165,8 +159,7 @@ export class EscalationEvaluator {
     const at = (ms: number) => toDbTimestamp(new Date(ms));
     const windowStart = Math.max(t - windowSeconds * 1000, after ? after.getTime() + 1 : 0);
     const qualifying = Object.entries(SEVERITY_RANK).filter(([, rank]) => rank >= SEVERITY_RANK[minSeverity]).map(([s]) => s);
-    const [rows, recent] = await settleAll<unknown>([
-      manager.query(
+    const rows: Array<Record<string, string | number | null>> = await manager.query(
       `SELECT
          SUM(CASE WHEN received_at >= ? THEN 1 ELSE 0 END) AS last5m,
          SUM(CASE WHEN received_at >= ? THEN 1 ELSE 0 END) AS last15m,
@@ -176,10 +169,13 @@ export class EscalationEvaluator {
          COUNT(DISTINCT CASE WHEN received_at >= ? THEN task_id END) AS tasks15m
        FROM failures WHERE group_id = ? AND received_at >= ?`,
       [at(t - 5 * MINUTE), at(t - RECENT_WINDOW_MS), at(t - RECENT_WINDOW_MS), at(windowStart), ...qualifying, at(windowStart), at(t - RECENT_WINDOW_MS), group.id, at(Math.min(t - BASELINE_WINDOW_MS, windowStart))],
-      ),
-      manager.query('SELECT attributes FROM failures WHERE group_id = ? AND received_at >= ? ORDER BY received_at DESC LIMIT ?', [group.id, at(t - RECENT_WINDOW_MS), HOST_SAMPLE]),
-    ]) as [Array<Record<string, string | number | null>>, Array<{ attributes: string }>];
+    );
     const n = (key: string) => Number(rows[0]?.[key] ?? 0);
+    const recent: Array<{ attributes: string }> = await manager.query('SELECT attributes FROM failures WHERE group_id = ? AND received_at >= ? ORDER BY received_at DESC LIMIT ?', [
+      group.id,
+      at(t - RECENT_WINDOW_MS),
+      HOST_SAMPLE,
+    ]);
     const hosts = new Set(recent.map((r) => (JSON.parse(r.attributes) as Record<string, string>).host).filter(Boolean));
     const baselineSlots = (BASELINE_WINDOW_MS - RECENT_WINDOW_MS) / (5 * MINUTE);
     return {

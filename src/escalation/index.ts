@@ -1,6 +1,6 @@
 export { CredentialsCipher } from './credentials-cipher';
 export { EscalationDeliveryHandler } from './escalation-delivery.handler';
-export { EscalationEvaluator, PARALLEL_EVALUATIONS } from './escalation-evaluator';
+export { EscalationEvaluator } from './escalation-evaluator';
 export { EscalationPolicyEntity } from './escalation-policy.entity';
 export { EscalationPolicyService } from './escalation-policy.service';
 export { EscalationResolver } from './escalation.resolver';

@@ -40,7 +40,7 @@ export interface IngestionServiceOptions {
 }
 
 const INSERT_CHUNK = 500;
-/** Ingestion transactions in flight at once on MySQL (each holds a pipeline connection). */
+/** Ingestion transactions in flight at once on MySQL (and the size of their pool). */
 export const MYSQL_CONCURRENT_COMMITS = 4;
 const FAILURE_COLUMNS = [
   'id', 'service_id', 'group_id', 'idempotency_key', 'task_type', 'task_id', 'pattern', 'source', 'status', 'attempt', 'severity',

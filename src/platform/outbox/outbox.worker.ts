@@ -161,8 +161,7 @@ export class OutboxWorker {
   }
 
   private claim(): Promise<OutboxEntity[]> {
-    // Pipelined: START TRANSACTION travels with the SELECT (one round trip fewer on MySQL).
-    return this.options.transactions.runPipelined(async (manager) => {
+    return this.options.transactions.run(async (manager) => {
       const now = this.now();
       const qb = manager
         .getRepository(OutboxEntity)

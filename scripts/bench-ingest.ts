@@ -21,6 +21,10 @@
  *                             'tsx': its own process from the sources (`node --import tsx src/main.ts`);
  *                             'in-process': createApp() inside this process (NODE_ENV=test), as
  *                             the benchmark did before (shares this process's heap and GC)
+ *   BENCH_CLIENT              'raw' (default): the load generator writes pre-built HTTP/1.1
+ *                             requests on plain keep-alive TCP connections; 'http': node:http
+ *                             with a keep-alive agent, as before (several times the client CPU,
+ *                             taken from the cores the service and MariaDB share)
  *   BENCH_SERVICE_NODE_ARGS   extra node flags for the service process, e.g.
  *                             "--cpu-prof --cpu-prof-dir=/tmp/fd-prof" to profile it
  */
@@ -73,8 +77,15 @@ const settings = {
   batchSize: intEnv('BENCH_BATCH_SIZE', 500),
   batchConcurrency: intEnv('BENCH_BATCH_CONCURRENCY', 4),
   service: serviceMode(process.env.BENCH_SERVICE),
+  client: clientMode(process.env.BENCH_CLIENT),
   serviceNodeArgs: (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
 };
+
+function clientMode(raw: string | undefined): 'raw' | 'http' {
+  if (raw === undefined || raw === '' || raw === 'raw') return 'raw';
+  if (raw === 'http') return raw;
+  throw new Error(`BENCH_CLIENT must be "raw" or "http" (got "${raw}")`);
+}
 
 function serviceMode(raw: string | undefined): 'process' | 'tsx' | 'in-process' {
   if (raw === undefined || raw === '' || raw === 'process') return 'process';
@@ -200,7 +211,7 @@ async function main(): Promise<number> {
   log(`machine: ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}`);
   log(`node ${process.version}; MariaDB/MySQL ${info.version} at ${new URL(settings.serverUrl).host} (innodb_flush_log_at_trx_commit=${info.flushLogAtTrxCommit}, buffer pool ${info.bufferPoolMiB.toFixed(0)} MiB)`);
   log(
-    `note: the HTTP client runs in a worker thread of this process, the service ${settings.service === 'in-process' ? 'in this process' : 'in a process of its own'}, ` +
+    `note: the HTTP client (${settings.client === 'raw' ? 'plain keep-alive sockets' : 'node:http'}) runs in a worker thread of this process, the service ${settings.service === 'in-process' ? 'in this process' : 'in a process of its own'}, ` +
       `and MariaDB on the same machine: client, service and database share the ${cpus.length} cores, so all figures are lower bounds for a dedicated server.`,
   );
   const others = await otherLoad();
@@ -253,8 +264,8 @@ async function main(): Promise<number> {
       const input: BenchReport[] = Array.from({ length: settings.batchSize }, () => generator.next());
       return JSON.stringify({ query: REPORT_FAILURES, variables: { input } });
     });
-  const single = { url, token: reporterToken, concurrency: settings.singleConcurrency, kind: 'single' as const };
-  const batch = { url, token: reporterToken, concurrency: settings.batchConcurrency, kind: 'batch' as const };
+  const single = { url, token: reporterToken, concurrency: settings.singleConcurrency, kind: 'single' as const, client: settings.client };
+  const batch = { url, token: reporterToken, concurrency: settings.batchConcurrency, kind: 'batch' as const, client: settings.client };
 
   let sent = 0;
   if (settings.singleWarmup) {

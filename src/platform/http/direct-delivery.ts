@@ -21,9 +21,11 @@ export interface DirectDeliveryOptions {
  * variables, operation name) share one `SharedOperation`: each event is executed and
  * serialised once for all of them, and each socket gets only its own
  * `{"id":…,"type":"next","payload":` envelope around the shared bytes. The frames a socket
- * gets within one tick of the event loop are written at setImmediate as one buffer (one
- * syscall however many events the tick carried). A socket that stops reading is noticed by
- * its unsent bytes (`ws.bufferedAmount`), not by a queue per subscriber.
+ * gets while one callback and the promise jobs it started run (a "tick" below: a bus event
+ * and its executions) are written together at process.nextTick as one buffer: one syscall
+ * however many events that carried. Not setImmediate, which on a busy server waits behind
+ * every I/O callback of the loop iteration. A socket that stops reading is noticed by its
+ * unsent bytes (`ws.bufferedAmount`), not by a queue per subscriber.
  *
  * graphql-ws still runs the protocol (connection_init, subscribe, complete, ping, errors): it
  * holds the iterator `subscribe` returns, which yields nothing and ends with the subscription.
@@ -107,7 +109,7 @@ export class DirectDelivery {
       this.touched.push(output);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(this.flush);
+        process.nextTick(this.flush);
       }
     }
     if (output.raw) output.frames.push(frameHeader(prefix.length + payload.length + 1), prefix, payload, CLOSING_BRACE);

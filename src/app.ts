@@ -109,6 +109,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     pollIntervalMs: config.outbox.pollIntervalMs,
     maxAttempts: config.outbox.maxAttempts,
     leaseMs: config.outbox.leaseMs,
+    bulkKinds: LIVE_KINDS,
     now: overrides.now,
     metrics: {
       delivered: (kind) => metrics.outboxDeliveries.inc({ kind, result: 'delivered' }),

@@ -20,12 +20,15 @@ describe('two outbox workers on one MariaDB table', () => {
     await db.drop();
   });
 
-  it('deliver every row exactly once between them, and each ordering key in order', async () => {
+  it.each([
+    ['claiming every kind together', {}],
+    ['claiming a bulk kind apart from the others', { bulkKinds: ['test.deliver'], bulkBatchSize: 7 }],
+  ])('deliver every row exactly once between them, and each ordering key in order, %s', async (_title, claimOptions) => {
     const dialect = new Dialect('mysql');
     const delivered: Array<{ worker: number; key: string; seq: number }> = [];
     const workers = sources.map((dataSource, worker) => {
       const transactions = new TransactionRunner(dataSource, dialect);
-      const outbox = new OutboxWorker({ dataSource, dialect, transactions, logger: pino({ level: 'silent' }), pollIntervalMs: 10, maxAttempts: 3, batchSize: 7 });
+      const outbox = new OutboxWorker({ dataSource, dialect, transactions, logger: pino({ level: 'silent' }), pollIntervalMs: 10, maxAttempts: 3, batchSize: 7, ...claimOptions });
       outbox.register<{ key: string; seq: number }>({
         kind: 'test.deliver',
         async handle(payload) {

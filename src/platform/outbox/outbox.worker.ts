@@ -27,7 +27,15 @@ export interface OutboxOptions {
   maxAttempts: number;
   /** How long a claimed row stays invisible to other workers, in ms; longer than any delivery. */
   leaseMs?: number;
+  /** Rows claimed at a time, of kinds not in `bulkKinds` (their deliveries run at once). */
   batchSize?: number;
+  /**
+   * Kinds whose handlers are cheap and batch their own work (live events: one read and one
+   * publish for all rows of a claim): claimed apart from the others, up to `bulkBatchSize` at a
+   * time, so a backlog of them clears in one cycle instead of twenty rows per turn of the loop.
+   */
+  bulkKinds?: readonly string[];
+  bulkBatchSize?: number;
   metrics?: OutboxMetrics;
   now?: () => Date;
   random?: () => number;
@@ -35,6 +43,7 @@ export interface OutboxOptions {
 
 const DEFAULT_LEASE_MS = 60_000; // 1 minute
 const DEFAULT_BATCH_SIZE = 20;
+const DEFAULT_BULK_BATCH_SIZE = 200;
 
 /**
  * Transactional outbox: rows are written with the state change that causes them and delivered
@@ -46,15 +55,21 @@ export class OutboxWorker {
   private readonly handlers = new Map<string, OutboxHandler<never>>();
   private readonly leaseMs: number;
   private readonly batchSize: number;
+  private readonly bulkKinds: readonly string[];
+  private readonly bulkBatchSize: number;
   private readonly now: () => Date;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private started = false;
   private pollAgain = false;
+  /** The last claim hit a limit: more rows may be waiting. */
+  private claimedFull = false;
 
   constructor(private readonly options: OutboxOptions) {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.bulkKinds = options.bulkKinds ?? [];
+    this.bulkBatchSize = options.bulkBatchSize ?? DEFAULT_BULK_BATCH_SIZE;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -144,10 +159,10 @@ export class OutboxWorker {
 
   private async poll(): Promise<void> {
     if (!this.started || this.running) return;
-    let claimed = 0;
+    this.claimedFull = false;
     this.running = (async () => {
       try {
-        claimed = await this.runOnce();
+        await this.runOnce();
       } catch (error) {
         this.options.logger.warn({ err: error }, 'outbox poll failed');
       }
@@ -155,7 +170,7 @@ export class OutboxWorker {
     await this.running;
     this.running = undefined;
     if (!this.started) return;
-    const again = this.pollAgain || claimed === this.batchSize;
+    const again = this.pollAgain || this.claimedFull;
     this.pollAgain = false;
     this.schedule(again ? 0 : this.options.pollIntervalMs);
   }
@@ -163,16 +178,21 @@ export class OutboxWorker {
   private claim(): Promise<OutboxEntity[]> {
     return this.options.transactions.run(async (manager) => {
       const now = this.now();
-      const qb = manager
-        .getRepository(OutboxEntity)
-        .createQueryBuilder('o')
-        .where("o.status = 'PENDING'")
-        .andWhere('o.available_at <= :now', { now: toDbTimestamp(now) })
-        .andWhere('(o.locked_until IS NULL OR o.locked_until < :now)')
-        .andWhere("NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.status = 'PENDING' AND p.id < o.id)")
-        .orderBy('o.id', 'ASC')
-        .limit(this.batchSize);
-      const rows = await this.options.dialect.forUpdate(qb, true).getMany();
+      const select = async (kinds: 'bulk' | 'other' | 'all', limit: number): Promise<OutboxEntity[]> => {
+        const qb = manager
+          .getRepository(OutboxEntity)
+          .createQueryBuilder('o')
+          .where("o.status = 'PENDING'")
+          .andWhere('o.available_at <= :now', { now: toDbTimestamp(now) })
+          .andWhere('(o.locked_until IS NULL OR o.locked_until < :now)')
+          .andWhere("NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.status = 'PENDING' AND p.id < o.id)");
+        if (kinds === 'bulk') qb.andWhere('o.kind IN (:...bulkKinds)', { bulkKinds: this.bulkKinds });
+        if (kinds === 'other') qb.andWhere('o.kind NOT IN (:...bulkKinds)', { bulkKinds: this.bulkKinds });
+        const rows = await this.options.dialect.forUpdate(qb.orderBy('o.id', 'ASC').limit(limit), true).getMany();
+        if (rows.length === limit) this.claimedFull = true;
+        return rows;
+      };
+      const rows = this.bulkKinds.length ? [...(await select('bulk', this.bulkBatchSize)), ...(await select('other', this.batchSize))] : await select('all', this.batchSize);
       if (rows.length === 0) return rows;
       const lockedUntil = new Date(now.getTime() + this.leaseMs);
       await manager.query(`UPDATE outbox SET locked_until = ?, updated_at = ? WHERE id IN (${rows.map(() => '?').join(', ')})`, [

@@ -167,7 +167,7 @@ async function main(): Promise<number> {
   const problems = await verifySeed(query, data);
   log(problems.length ? `seed verification FAILED:\n  ${problems.join('\n  ')}` : 'seed verification: rollup and tier sums = COUNT(*) over failures (all rows, each counter, every tier, largest group, one hour, one day, one attribute value) ok');
   if (problems.length) return 1;
-  await query('ANALYZE TABLE failures, failure_groups, failure_minute_stats, failure_attribute_stats, failure_stats_tiers, failure_attribute_tiers, incidents');
+  await query('ANALYZE TABLE failures, failure_groups, failure_minute_stats, failure_stats_tiers, failure_attribute_tiers, incidents');
   const sizes = await query<Array<{ t: string; rows: number; mb: number }>>(
     'SELECT table_name AS t, table_rows AS `rows`, ROUND((data_length + index_length) / 1048576) AS mb FROM information_schema.tables WHERE table_schema = ? ORDER BY mb DESC LIMIT 10',
     [database],

@@ -187,14 +187,14 @@ export class InsightsService {
 
   async breakdown(groupId: string, attribute: string) {
     const { group, totals, baseline } = await this.attributeContext(groupId, attribute);
-    const rows: Row[] = await this.dataSource.query("SELECT value, count AS n FROM failure_attribute_tiers WHERE scope = 'GROUP' AND subject_id = ? AND day = ? AND attribute = ?", [groupId, LIFETIME, attribute]);
+    const rows: Row[] = await this.dataSource.query("SELECT value, count AS n FROM failure_attribute_tiers WHERE scope = 'GROUP' AND subject_id = ? AND bucket = ? AND attribute = ?", [groupId, LIFETIME, attribute]);
     const counts = rows.map((r) => ({ attribute, value: String(r.value), count: Number(r.n), baselineCount: baseline.get(`${attribute}\u0000${r.value}`) ?? 0 }));
     return { attribute, values: attributeBreakdown(group.count, totals, counts) };
   }
 
   async suspects(groupId: string) {
     const { group, totals, baseline } = await this.attributeContext(groupId, null);
-    const rows: Row[] = await this.dataSource.query("SELECT attribute, value, count AS n FROM failure_attribute_tiers WHERE scope = 'GROUP' AND subject_id = ? AND day = ?", [groupId, LIFETIME]);
+    const rows: Row[] = await this.dataSource.query("SELECT attribute, value, count AS n FROM failure_attribute_tiers WHERE scope = 'GROUP' AND subject_id = ? AND bucket = ?", [groupId, LIFETIME]);
     const counts = rows.map((r) => ({ attribute: String(r.attribute), value: String(r.value), count: Number(r.n), baselineCount: baseline.get(`${r.attribute}\u0000${r.value}`) ?? 0 }));
     return findSuspects(group.count, totals, counts).map((s) => ({ ...s, description: describeSuspect(s) }));
   }

@@ -154,18 +154,15 @@ export class RollupReader {
   /**
    * Attribute value counts of a service's failures that occurred in the whole hours [fromHour,
    * toHour), each failure counted with the value its group keeps; one attribute or all.
-   * Whole days come from `failure_attribute_tiers`, the hours beside them from `failure_attribute_stats`.
+   * Whole days (SERVICE_DAY) and the hours beside them (SERVICE_HOUR) from `failure_attribute_tiers`.
    */
   async serviceAttributeCounts(serviceId: string, fromHour: number, toHour: number, attribute: string | null): Promise<Map<string, number>> {
     const parts: Part[] = [];
     const only = attribute === null ? '' : ' AND attribute = ?';
     for (const r of coverMinutes(fromHour * 60, toHour * 60, ['DAY', 'HOUR'])) {
       parts.push({
-        sql:
-          r.span === 'DAY'
-            ? `SELECT attribute, value, SUM(count) AS n FROM failure_attribute_tiers WHERE scope = 'SERVICE' AND subject_id = ? AND day >= ? AND day < ?${only} GROUP BY attribute, value`
-            : `SELECT attribute, value, SUM(count) AS n FROM failure_attribute_stats WHERE service_id = ? AND hour >= ? AND hour < ?${only} GROUP BY attribute, value`,
-        params: [serviceId, r.from, r.to, ...(attribute === null ? [] : [attribute])],
+        sql: `SELECT attribute, value, SUM(count) AS n FROM failure_attribute_tiers WHERE scope = ? AND subject_id = ? AND bucket >= ? AND bucket < ?${only} GROUP BY attribute, value`,
+        params: [r.span === 'DAY' ? 'SERVICE_DAY' : 'SERVICE_HOUR', serviceId, r.from, r.to, ...(attribute === null ? [] : [attribute])],
       });
     }
     const counts = new Map<string, number>();

@@ -28,7 +28,7 @@ import { REPORT_LIMITS } from './ingestion/report-limits';
 import { Dialect, TransactionRunner, createDataSource, createPipelineDataSource } from './platform/db';
 import { AppError } from './platform/errors';
 import { createFormatError, queryLimitRules } from './platform/graphql';
-import { createHttpApp, createWsServer, defaultConsoleDir, mountConsole } from './platform/http';
+import { createHttpApp, createWsServer, defaultConsoleDir, graphqlFastPath, mountConsole } from './platform/http';
 import { PeriodicTask } from './platform/periodic-task';
 import { createEventBus } from './platform/pubsub';
 import { type Logger, createLogger } from './platform/logging/logger';
@@ -282,7 +282,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       });
     },
   });
-  httpServer.on('request', express);
+  // Plain POST /graphql requests skip Express (the same answers, less work per request).
+  const fastGraphQL = graphqlFastPath({ apollo, context: async ({ req }) => contextFor(req.headers.authorization), bodyLimitBytes: config.bodyLimitBytes, metrics, logger });
+  httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (!fastGraphQL(req, res)) express(req, res);
+  });
 
   const formatError = createFormatError({ exposeInternal: config.nodeEnv === 'development', onInternal: (error) => logger.error({ err: error }, 'internal error in subscription') });
   const ws = createWsServer<Principal, GraphQLContext>({

@@ -5,6 +5,8 @@
 import { laggedCorrelation } from '../../src/insights/correlation';
 import { OTHER_VALUE, attributeBreakdown, describeSuspect, findSuspects } from '../../src/insights/suspects';
 import { MAX_VALUES_PER_ATTRIBUTE } from '../../src/insights/attribute-stats';
+import { GROUP_SPANS } from '../../src/insights/minute-stats';
+import { type Span, coverMinutes } from '../../src/insights/time-tiers';
 import { HOUR_MS, MINUTE_MS, type Query, type SeedData, dbTime } from './insights-seed';
 
 export interface BenchQuery {
@@ -74,13 +76,11 @@ function statsQuery(name: string, data: SeedData, from: number, to: number, buck
       }
       return [...series.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, points]) => ({ key, points }));
     },
-    explain: [
-      {
-        sql: `SELECT s.minute DIV ${width} AS b, ${groupBy === 'SERVICE' ? 'g.service_id' : groupBy === 'SEVERITY' ? 's.severity' : "'all'"} AS k, SUM(s.reported), SUM(s.retried), SUM(s.succeeded), SUM(s.discarded), SUM(s.resolved)
-              FROM failure_minute_stats s JOIN failure_groups g ON g.id = s.group_id WHERE s.minute >= ? AND s.minute < ? GROUP BY b, k`,
-        params: [fromMinute, toMinute],
-      },
-    ],
+    explain: coverMinutes(fromMinute, toMinute, bucket === 'MINUTE' ? [] : bucket === 'HOUR' ? ['HOUR'] : ['DAY', 'HOUR']).filter((r) => r.span !== 'MINUTE').map((r) => ({
+      sql: `SELECT s.bucket, ${groupBy === 'SERVICE' ? 's.subject_id' : groupBy === 'SEVERITY' ? 's.severity' : "'all'"} AS k, SUM(s.reported), SUM(s.retried), SUM(s.succeeded), SUM(s.discarded), SUM(s.resolved)
+            FROM failure_stats_tiers s WHERE s.scope = '${groupBy === 'SERVICE' ? 'TOTAL' : 'ALL'}' AND s.span = '${r.span}' AND s.bucket >= ? AND s.bucket < ? GROUP BY s.bucket, k`,
+      params: [r.from, r.to],
+    })),
   };
 }
 
@@ -122,14 +122,20 @@ function topQuery(name: string, from: number, to: number, orderBy: 'COUNT' | 'GR
       const firstById = new Map(firsts.map((r) => [String(r.id), (r.first as Date).getTime()]));
       return top.map((e) => ({ ...e, isNew: firstById.get(e.id)! >= from && firstById.get(e.id)! < to }));
     },
-    explain: [
-      {
-        sql: `SELECT s.group_id, SUM(CASE WHEN s.minute >= ? THEN s.reported ELSE 0 END), SUM(CASE WHEN s.minute < ? THEN s.reported ELSE 0 END)
-              FROM failure_minute_stats s JOIN failure_groups g ON g.id = s.group_id WHERE s.minute >= ? AND s.minute < ? GROUP BY s.group_id`,
-        params: [fromMinute, fromMinute, previousFrom, toMinute],
-      },
-    ],
+    explain: groupTierExplain([...coverMinutes(previousFrom, fromMinute, GROUP_SPANS), ...coverMinutes(fromMinute, toMinute, GROUP_SPANS)]),
   };
+}
+
+/** The statements that read per-group counts from the hourly and daily group tier over these ranges. */
+function groupTierExplain(ranges: ReadonlyArray<{ span: Span; from: number; to: number }>): Array<{ sql: string; params: unknown[] }> {
+  return GROUP_SPANS.flatMap((span) => {
+    const mine = ranges.filter((r) => r.span === span);
+    if (!mine.length) return [];
+    return [{
+      sql: `SELECT s.subject_id, SUM(s.reported) FROM failure_stats_tiers s WHERE s.scope = 'GROUP' AND s.span = '${span}' AND (${mine.map(() => '(s.bucket >= ? AND s.bucket < ?)').join(' OR ')}) GROUP BY s.subject_id`,
+      params: mine.flatMap((r) => [r.from, r.to]),
+    }];
+  });
 }
 
 /**
@@ -194,10 +200,7 @@ function breakdownQuery(name: string, groupId: string, attribute: string): Bench
       const { groupTotal, totals, list } = await naiveAttributes(query, groupId, [attribute]);
       return { attribute, values: attributeBreakdown(groupTotal, totals, list) };
     },
-    explain: [
-      { sql: 'SELECT value, SUM(count) FROM failure_attribute_stats WHERE group_id = ? AND attribute = ? GROUP BY value', params: [groupId, attribute] },
-      { sql: 'SELECT attribute, value, SUM(count) FROM failure_attribute_stats WHERE service_id = ? AND hour >= ? AND hour <= ? AND attribute = ? GROUP BY attribute, value', params: ['?', 0, 0, attribute] },
-    ],
+    explain: [{ sql: "SELECT value, count FROM failure_attribute_tiers WHERE scope = 'GROUP' AND subject_id = ? AND bucket = 0 AND attribute = ?", params: [groupId, attribute] }],
   };
 }
 
@@ -241,9 +244,9 @@ function correlatedQuery(name: string, groupId: string, from: number, to: number
         const result = laggedCorrelation(target, values);
         if (result) found.push({ id, ...result });
       }
-      return found.sort((a, b) => b.correlation - a.correlation || a.lagMinutes - b.lagMinutes);
+      return found.sort((a, b) => b.correlation - a.correlation || a.lagMinutes - b.lagMinutes || (a.id < b.id ? -1 : 1));
     },
-    explain: [{ sql: 'SELECT group_id, minute, SUM(reported) FROM failure_minute_stats WHERE minute >= ? AND minute < ? GROUP BY group_id, minute', params: [fromMinute, toMinute] }],
+    explain: groupTierExplain(coverMinutes(fromMinute, toMinute, GROUP_SPANS)),
   };
 }
 

@@ -282,6 +282,39 @@ async function bulkInsert(conn: Connection, table: string, columns: string[], co
   await conn.query('COMMIT');
 }
 
+const SUMS = 'SUM(reported), SUM(retried), SUM(succeeded), SUM(discarded), SUM(resolved)';
+const TIER_INSERT = 'INSERT INTO failure_stats_tiers (scope, span, bucket, subject_id, task_type, pattern, severity, reported, retried, succeeded, discarded, resolved)';
+
+/** failure_stats_tiers from the minute rollup: what the writers would have added up. */
+async function loadTiers(conn: Connection): Promise<void> {
+  await conn.query(`${TIER_INSERT}
+    SELECT 'TASK', 'HOUR', s.minute DIV 60, g.service_id, g.task_type, s.pattern, s.severity, SUM(s.reported), SUM(s.retried), SUM(s.succeeded), SUM(s.discarded), SUM(s.resolved)
+    FROM failure_minute_stats s JOIN failure_groups g ON g.id = s.group_id GROUP BY s.minute DIV 60, g.service_id, g.task_type, s.pattern, s.severity`);
+  const fromHours = (scope: string, span: string, bucket: string, subject: string, task: string, pattern: string, severity: string) =>
+    `${TIER_INSERT} SELECT '${scope}', '${span}', ${bucket}, ${subject}, ${task}, ${pattern}, ${severity}, ${SUMS} FROM failure_stats_tiers
+     WHERE scope = 'TASK' AND span = 'HOUR' GROUP BY ${bucket}, ${subject}, ${task}, ${pattern}, ${severity}`;
+  await conn.query(fromHours('TASK', 'DAY', 'bucket DIV 24', 'subject_id', 'task_type', 'pattern', 'severity'));
+  for (const [span, bucket] of [['HOUR', 'bucket'], ['DAY', 'bucket DIV 24']]) {
+    await conn.query(fromHours('TOTAL', span!, bucket!, 'subject_id', "''", "''", "''"));
+    await conn.query(fromHours('ALL', span!, bucket!, "''", "''", 'pattern', 'severity'));
+  }
+  for (const [span, minutes] of [['HOUR', 60], ['QUARTER', 360], ['DAY', 1_440]] as const) {
+    await conn.query(`${TIER_INSERT} SELECT 'GROUP', '${span}', minute DIV ${minutes}, group_id, '', pattern, severity, ${SUMS}
+      FROM failure_minute_stats GROUP BY minute DIV ${minutes}, group_id, pattern, severity`);
+  }
+}
+
+/** The other scopes of failure_attribute_tiers from its GROUP_HOUR rows. */
+const ATTRIBUTE_TIERS = [
+  `INSERT INTO failure_attribute_tiers (scope, subject_id, bucket, attribute, value, count)
+   SELECT 'GROUP', subject_id, 0, attribute, value, SUM(count) FROM failure_attribute_tiers WHERE scope = 'GROUP_HOUR' GROUP BY subject_id, attribute, value`,
+  `INSERT INTO failure_attribute_tiers (scope, subject_id, bucket, attribute, value, count)
+   SELECT 'SERVICE_HOUR', g.service_id, t.bucket, t.attribute, t.value, SUM(t.count) FROM failure_attribute_tiers t JOIN failure_groups g ON g.id = t.subject_id
+   WHERE t.scope = 'GROUP_HOUR' GROUP BY g.service_id, t.bucket, t.attribute, t.value`,
+  `INSERT INTO failure_attribute_tiers (scope, subject_id, bucket, attribute, value, count)
+   SELECT 'SERVICE_DAY', subject_id, bucket DIV 24, attribute, value, SUM(count) FROM failure_attribute_tiers WHERE scope = 'SERVICE_HOUR' GROUP BY subject_id, bucket DIV 24, attribute, value`,
+];
+
 export interface LoadResult {
   failures: number;
   groups: number;
@@ -441,11 +474,8 @@ export async function loadSeed(conn: Connection, data: SeedData, log: (line: str
     },
     2000,
   );
-  // The hourly tier, as the app keeps it (per service, task type, pattern, severity), from the minute rows.
-  await conn.query(`INSERT INTO failure_hour_stats (hour, service_id, task_type, pattern, severity, reported, retried, succeeded, discarded, resolved)
-    SELECT s.minute DIV 60, g.service_id, g.task_type, s.pattern, s.severity, SUM(s.reported), SUM(s.retried), SUM(s.succeeded), SUM(s.discarded), SUM(s.resolved)
-    FROM failure_minute_stats s JOIN failure_groups g ON g.id = s.group_id
-    GROUP BY s.minute DIV 60, g.service_id, g.task_type, s.pattern, s.severity`);
+  // The hourly and daily tiers, as the app's writers keep them, re-aggregated from the minute rows.
+  await loadTiers(conn);
   const tMinute = performance.now();
 
   const attributeEntries = [...attributeRows.entries()].map(([key, count]) => {
@@ -453,20 +483,22 @@ export async function loadSeed(conn: Connection, data: SeedData, log: (line: str
     const sg = plan.groups[Number(g)]!;
     return { groupId: sg.id, serviceId: plan.services[sg.service]!.id, attribute: attribute!, value: value!, hour: Number(hour), count };
   });
+  // Primary-key order of the GROUP_HOUR rows: group, hour, attribute, value.
   attributeEntries.sort((a, b) =>
-    a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : a.attribute < b.attribute ? -1 : a.attribute > b.attribute ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : a.hour - b.hour,
+    a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : a.hour - b.hour || (a.attribute < b.attribute ? -1 : a.attribute > b.attribute ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0),
   );
   await bulkInsert(
     conn,
-    'failure_attribute_stats',
-    ['group_id', 'service_id', 'hour', 'attribute', 'value', 'count'],
+    'failure_attribute_tiers',
+    ['scope', 'subject_id', 'bucket', 'attribute', 'value', 'count'],
     attributeEntries.length,
     (i) => {
       const r = attributeEntries[i]!;
-      return [r.groupId, r.serviceId, r.hour, r.attribute, r.value, r.count];
+      return ['GROUP_HOUR', r.groupId, r.hour, r.attribute, r.value, r.count];
     },
     2000,
   );
+  for (const sql of ATTRIBUTE_TIERS) await conn.query(sql);
   const tAttr = performance.now();
 
   // Incidents: ~2 per big group over the month; 85% acknowledged, 70% resolved.
@@ -498,7 +530,7 @@ export async function loadSeed(conn: Connection, data: SeedData, log: (line: str
   const loadMs = performance.now() - started;
   log(
     `  loaded: groups ${((tGroups - started) / 1000).toFixed(1)} s, failures ${((tFailures - tGroups) / 1000).toFixed(1)} s (${Math.round(n / ((tFailures - tGroups) / 1000))} rows/s), ` +
-      `minute rollup ${((tMinute - tFailures) / 1000).toFixed(1)} s, attribute rollup ${((tAttr - tMinute) / 1000).toFixed(1)} s, incidents ${((performance.now() - tAttr) / 1000).toFixed(1)} s`,
+      `minute rollup and its tiers ${((tMinute - tFailures) / 1000).toFixed(1)} s, attribute rollup and its tiers ${((tAttr - tMinute) / 1000).toFixed(1)} s, incidents ${((performance.now() - tAttr) / 1000).toFixed(1)} s`,
   );
   return { failures: n, groups: groupRows.length, minuteRows: minuteKeys.length, attributeRows: attributeEntries.length, incidents: incidents.length, generateMs, loadMs };
 }
@@ -521,8 +553,9 @@ export async function verifySeed(query: Query, data: SeedData): Promise<string[]
   check('SUM(failure_groups.count) vs COUNT(*)', groups.n, failures.n);
   const open = await one("SELECT COUNT(*) AS n FROM failures WHERE status IN ('FAILED','RETRYING')");
   check('SUM(open_count) vs open failures', groups.o, open.n);
-  const attrs = await query<Array<{ attribute: string; n: unknown }>>('SELECT attribute, SUM(count) AS n FROM failure_attribute_stats GROUP BY attribute');
-  for (const a of attrs) check(`attribute rollup ${a.attribute} total vs COUNT(*)`, a.n, failures.n);
+  const attrs = await query<Array<{ scope: string; attribute: string; n: unknown }>>('SELECT scope, attribute, SUM(count) AS n FROM failure_attribute_tiers GROUP BY scope, attribute');
+  check('failure_attribute_tiers scopes × attributes', attrs.length, 16);
+  for (const a of attrs) check(`attribute rollup ${a.scope} ${a.attribute} total vs COUNT(*)`, a.n, failures.n);
   // A few groups, one service and one hour, slice by slice.
   const largest = data.plan.groups[data.plan.largestGroup]!;
   const [gm, gf] = await Promise.all([
@@ -541,9 +574,29 @@ export async function verifySeed(query: Query, data: SeedData): Promise<string[]
   ]);
   check('one hour: rollup vs COUNT(*)', hm.n, hf.n);
   const [vm, vf] = await Promise.all([
-    one("SELECT SUM(count) AS n FROM failure_attribute_stats WHERE service_id = ? AND attribute = 'version' AND value = ?", [data.plan.services[largest.service]!.id, versionName(largest.service, 0)]),
+    one("SELECT SUM(count) AS n FROM failure_attribute_tiers WHERE scope = 'SERVICE_HOUR' AND subject_id = ? AND attribute = 'version' AND value = ?", [data.plan.services[largest.service]!.id, versionName(largest.service, 0)]),
     one("SELECT COUNT(*) AS n FROM failures WHERE service_id = ? AND JSON_VALUE(attributes, '$.version') = ?", [data.plan.services[largest.service]!.id, versionName(largest.service, 0)]),
   ]);
   check("largest group's service, newest version: rollup vs COUNT(*)", vm.n, vf.n);
+  // The tiers: every scope and span in total, one service's day, the largest group by day and attribute.
+  const tiers = await query<Array<{ scope: string; span: string; n: unknown }>>('SELECT scope, span, SUM(reported) AS n FROM failure_stats_tiers GROUP BY scope, span');
+  check('failure_stats_tiers scopes × spans', tiers.length, 9);
+  for (const t of tiers) check(`failure_stats_tiers ${t.scope}/${t.span} total vs COUNT(*)`, t.n, failures.n);
+  const day = Math.floor((data.plan.end - 2 * DAY_MS) / DAY_MS);
+  const serviceId = data.plan.services[largest.service]!.id;
+  const [sd, sf] = await Promise.all([
+    one("SELECT SUM(reported) AS n, SUM(resolved) AS r FROM failure_stats_tiers WHERE scope = 'TOTAL' AND span = 'DAY' AND subject_id = ? AND bucket = ?", [serviceId, day]),
+    one("SELECT COUNT(*) AS n, SUM(status = 'RESOLVED') AS r FROM failures WHERE service_id = ? AND occurred_at >= ? AND occurred_at < ?", [serviceId, dbTime(day * DAY_MS), dbTime((day + 1) * DAY_MS)]),
+  ]);
+  check("largest group's service, one day: tier vs COUNT(*)", sd.n, sf.n);
+  check("largest group's service, one day: resolved", sd.r, sf.r);
+  for (const span of ['HOUR', 'QUARTER', 'DAY']) {
+    const gd = await one("SELECT SUM(reported) AS n FROM failure_stats_tiers WHERE scope = 'GROUP' AND span = ? AND subject_id = ?", [span, largest.id]);
+    check(`largest group: ${span} tier vs COUNT(*)`, gd.n, gf.n);
+  }
+  const totals = await query<Array<{ attribute: string; n: unknown }>>("SELECT attribute, SUM(count) AS n FROM failure_attribute_tiers WHERE scope = 'GROUP' AND subject_id = ? GROUP BY attribute", [largest.id]);
+  for (const a of totals) check(`largest group: attribute totals ${a.attribute} vs COUNT(*)`, a.n, gf.n);
+  const vd = await one("SELECT SUM(count) AS n FROM failure_attribute_tiers WHERE scope = 'SERVICE_DAY' AND subject_id = ? AND attribute = 'version' AND value = ?", [serviceId, versionName(largest.service, 0)]);
+  check("largest group's service, newest version: daily attribute tier vs COUNT(*)", vd.n, vf.n);
   return problems;
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Dialect } from '../platform/db';
 import { LruCache } from '../platform/lru-cache';
+import { sideBySide, upsertAdding } from './rollup-upsert';
 import { OTHER_VALUE } from './suspects';
 
 /** Distinct values kept per group and attribute; the rest count as "(other)". */
@@ -8,7 +9,10 @@ export const MAX_VALUES_PER_ATTRIBUTE = 20;
 /** Attributes counted per failure (by name order), besides `source`. */
 export const MAX_ATTRIBUTES_PER_FAILURE = 10;
 const MAX_VALUE_CHARS = 255;
-const UPSERT_CHUNK = 200;
+/** Groups whose kept values are read in one query. */
+const LOAD_CHUNK = 200;
+/** The `bucket` of a group's lifetime totals (scope GROUP) in `failure_attribute_tiers`. */
+export const LIFETIME = 0;
 
 export interface AttributeObservation {
   groupId: string;
@@ -32,60 +36,111 @@ export function epochHour(date: Date): number {
 }
 
 /**
- * Keeps `failure_attribute_stats` exact and bounded, in the caller's transaction. A
- * high-cardinality attribute (a request id) cannot blow the table up: after 20 distinct values
- * in a group, further values count as "(other)". The values known per group are cached; the
- * cache is a hint (several instances may each admit a value at once, a bounded overshoot).
+ * Keeps the attribute rollup (`failure_attribute_tiers`) exact and bounded, in the caller's
+ * transaction, with one upsert: per group and hour (GROUP_HOUR), per group over its lifetime
+ * (GROUP, bucket LIFETIME: breakdowns, suspects, the kept values), per service and hour
+ * (SERVICE_HOUR) and day (SERVICE_DAY: the baselines of suspects). Each failure counts with the
+ * value its group keeps: a high-cardinality attribute (a
+ * request id) cannot blow the tables up, because after 20 distinct values in a group further
+ * values count as "(other)". The values kept per group are cached; the cache is a hint (several
+ * instances may each admit a value at once, a bounded overshoot).
  */
 export class AttributeStatsWriter {
+  /** Per group and attribute, the values it keeps (besides "(other)"); present once read from the database. */
   private readonly known = new LruCache<string, Set<string>>(10_000);
-  private readonly loaded = new Set<string>();
 
   constructor(private readonly dialect: Dialect) {}
 
   async add(manager: EntityManager, observations: readonly AttributeObservation[]): Promise<void> {
-    const rows = new Map<string, { groupId: string; serviceId: string; hour: number; attribute: string; value: string; count: number }>();
+    // Merged first: per group, service, hour, attribute and value as reported, in the order each
+    // first occurred, which is all that decides whether a value is kept (values are admitted in
+    // the order they first occur, and a kept set never shrinks).
+    const seen = new Map<string, { groupId: string; serviceId: string; hour: number; attribute: string; value: string; count: number }>();
     for (const o of observations) {
       const names = Object.keys(o.attributes).filter((n) => n !== 'source').sort().slice(0, MAX_ATTRIBUTES_PER_FAILURE);
       if (o.attributes.source !== undefined) names.push('source');
+      const hour = epochHour(o.occurredAt);
       for (const attribute of names) {
-        const value = await this.admit(manager, o.groupId, attribute, storedValue(o.attributes[attribute]!));
-        const hour = epochHour(o.occurredAt);
-        const key = `${o.groupId}\u0000${attribute}\u0000${value}\u0000${hour}`;
-        const row = rows.get(key);
-        if (row) row.count += 1;
-        else rows.set(key, { groupId: o.groupId, serviceId: o.serviceId, hour, attribute, value, count: 1 });
+        const value = storedValue(o.attributes[attribute]!);
+        const id = `${o.groupId}\u0000${attribute}\u0000${value}\u0000${o.serviceId}\u0000${hour}`;
+        const entry = seen.get(id);
+        if (entry) entry.count += 1;
+        else seen.set(id, { groupId: o.groupId, serviceId: o.serviceId, hour, attribute, value, count: 1 });
       }
     }
-    const sorted = [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
-    const d = this.dialect;
-    for (let i = 0; i < sorted.length; i += UPSERT_CHUNK) {
-      const chunk = sorted.slice(i, i + UPSERT_CHUNK);
-      await manager.query(
-        `INSERT INTO failure_attribute_stats (group_id, service_id, hour, attribute, value, count)
-         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}
-         ${d.onConflictUpdate(['group_id', 'attribute', 'value', 'hour'])} count = count + ${d.inserted('count')}`,
-        chunk.flatMap((r) => [r.groupId, r.serviceId, r.hour, r.attribute, r.value, r.count]),
-      );
+    const kept = await this.keptValues(manager, [...seen.values()]);
+
+    const tiers = new Map<string, unknown[]>();
+    const count = (rows: Map<string, unknown[]>, id: string, row: () => unknown[], by: number) => {
+      const existing = rows.get(id);
+      if (existing) (existing[existing.length - 1] as number) += by;
+      else rows.set(id, [...row(), by]);
+    };
+    for (const e of seen.values()) {
+      const value = admit(kept.get(`${e.groupId}\u0000${e.attribute}`)!, e.value);
+      for (const [scope, subject, bucket] of [
+        ['GROUP', e.groupId, LIFETIME],
+        ['GROUP_HOUR', e.groupId, e.hour],
+        ['SERVICE_DAY', e.serviceId, Math.floor(e.hour / 24)],
+        ['SERVICE_HOUR', e.serviceId, e.hour],
+      ] as const) {
+        count(tiers, `${scope}\u0000${subject}\u0000${bucket}\u0000${e.attribute}\u0000${value}`, () => [scope, subject, bucket, e.attribute, value], e.count);
+      }
     }
+    // Rows in key order for every writer: concurrent writers wait, never deadlock.
+    const rows = [...tiers.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+    await sideBySide(upsertAdding(manager, this.dialect, 'failure_attribute_tiers', ['scope', 'subject_id', 'bucket', 'attribute', 'value'], ['count'], rows));
   }
 
-  /** The value as stored: itself while the group has room for it, else "(other)". */
-  private async admit(manager: EntityManager, groupId: string, attribute: string, value: string): Promise<string> {
-    const key = `${groupId}\u0000${attribute}`;
-    const values = this.known.getOrCompute(key, () => new Set<string>());
-    if (!this.loaded.has(key)) {
-      const rows: Array<{ value: string }> = await manager.query(
-        `SELECT DISTINCT value FROM failure_attribute_stats WHERE group_id = ? AND attribute = ? AND value <> ? LIMIT ${MAX_VALUES_PER_ATTRIBUTE + 1}`,
-        [groupId, attribute, OTHER_VALUE],
-      );
-      for (const row of rows) values.add(row.value);
-      this.loaded.add(key);
-      if (this.loaded.size > 50_000) this.loaded.clear();
+  /**
+   * The kept values of each group and attribute among the entries, from the cache, else read from
+   * the database (all attributes of a group in one go); the cache is updated with them.
+   */
+  private async keptValues(manager: EntityManager, entries: ReadonlyArray<{ groupId: string; attribute: string }>): Promise<Map<string, Set<string>>> {
+    const kept = new Map<string, Set<string>>();
+    const missing = new Set<string>();
+    for (const { groupId, attribute } of entries) {
+      const key = `${groupId}\u0000${attribute}`;
+      if (kept.has(key)) continue;
+      const values = this.known.get(key);
+      if (values) kept.set(key, values);
+      else missing.add(groupId);
     }
-    if (values.has(value)) return value;
-    if (values.size >= MAX_VALUES_PER_ATTRIBUTE) return OTHER_VALUE;
-    values.add(value);
-    return value;
+    if (missing.size) await this.load(manager, [...missing].sort());
+    for (const { groupId, attribute } of entries) {
+      const key = `${groupId}\u0000${attribute}`;
+      if (kept.has(key)) continue;
+      let values = this.known.get(key);
+      if (!values) this.known.set(key, (values = new Set())); // nothing kept yet
+      kept.set(key, values);
+    }
+    return kept;
   }
+
+  /** Reads the kept values of all attributes of the groups into the cache. */
+  private async load(manager: EntityManager, groups: readonly string[]): Promise<void> {
+    for (let i = 0; i < groups.length; i += LOAD_CHUNK) {
+      const chunk = groups.slice(i, i + LOAD_CHUNK);
+      const rows: Array<{ groupId: string; attribute: string; value: string }> = await manager.query(
+        `SELECT subject_id AS groupId, attribute, value FROM failure_attribute_tiers
+         WHERE scope = 'GROUP' AND subject_id IN (${chunk.map(() => '?').join(', ')}) AND bucket = ? AND value <> ?`,
+        [...chunk, LIFETIME, OTHER_VALUE],
+      );
+      const found = new Map<string, Set<string>>();
+      for (const row of rows) {
+        const key = `${row.groupId}\u0000${row.attribute}`;
+        if (!found.has(key)) found.set(key, new Set());
+        found.get(key)!.add(row.value);
+      }
+      for (const [key, values] of found) this.known.set(key, values);
+    }
+  }
+}
+
+/** The value as stored: itself while the group has room for it (it is then kept), else "(other)". */
+function admit(values: Set<string>, value: string): string {
+  if (values.has(value)) return value;
+  if (values.size >= MAX_VALUES_PER_ATTRIBUTE) return OTHER_VALUE;
+  values.add(value);
+  return value;
 }

@@ -33,19 +33,26 @@ export function pearson(a: readonly number[], b: readonly number[]): number | nu
   if (a.length !== b.length) {
     throw new RangeError(`pearson needs equal-length series, got ${a.length} and ${b.length}`);
   }
-  const n = a.length;
+  return pearsonAt(a, 0, b, 0, a.length);
+}
+
+/**
+ * Pearson correlation of a[aStart..aStart+n) and b[bStart..bStart+n), as `pearson` of those
+ * slices (the same operations in the same order, so the same result) without copying them.
+ */
+function pearsonAt(a: readonly number[], aStart: number, b: readonly number[], bStart: number, n: number): number | null {
   // Compare with the first value rather than testing the variance against 0: the mean of a
   // constant like 0.1 is not exactly 0.1 in floating point, so its variance is not exactly 0.
-  if (n < MIN_POINTS || isConstant(a) || isConstant(b)) return null;
+  if (n < MIN_POINTS || isConstant(a, aStart, n) || isConstant(b, bStart, n)) return null;
 
-  const meanA = mean(a);
-  const meanB = mean(b);
+  const meanA = mean(a, aStart, n);
+  const meanB = mean(b, bStart, n);
   let covariance = 0;
   let varianceA = 0;
   let varianceB = 0;
   for (let i = 0; i < n; i++) {
-    const da = a[i] - meanA;
-    const db = b[i] - meanB;
+    const da = a[aStart + i]! - meanA;
+    const db = b[bStart + i]! - meanB;
     covariance += da * db;
     varianceA += da * da;
     varianceB += db * db;
@@ -93,8 +100,8 @@ export function laggedCorrelation(
   const n = target.length;
   let best: { r: number; lag: number } | null = null;
   for (let lag = 0; lag <= maxLag && n - lag >= MIN_POINTS; lag++) {
-    const trailing = pearson(target.slice(0, n - lag), other.slice(lag));
-    const leading = lag === 0 ? null : pearson(target.slice(lag), other.slice(0, n - lag));
+    const trailing = pearsonAt(target, 0, other, lag, n - lag);
+    const leading = lag === 0 ? null : pearsonAt(target, lag, other, 0, n - lag);
     for (const r of [trailing, leading]) {
       if (r !== null && (best === null || r > best.r)) best = { r, lag };
     }
@@ -104,14 +111,15 @@ export function laggedCorrelation(
   return correlation >= minCorrelation ? { correlation, lagMinutes: best.lag } : null;
 }
 
-function isConstant(series: readonly number[]): boolean {
-  return series.every((value) => value === series[0]);
+function isConstant(series: readonly number[], start: number, n: number): boolean {
+  for (let i = start + 1; i < start + n; i++) if (series[i] !== series[start]) return false;
+  return true;
 }
 
-function mean(series: readonly number[]): number {
+function mean(series: readonly number[], start: number, n: number): number {
   let sum = 0;
-  for (const value of series) sum += value;
-  return sum / series.length;
+  for (let i = start; i < start + n; i++) sum += series[i]!;
+  return sum / n;
 }
 
 function countNonZero(series: readonly number[]): number {

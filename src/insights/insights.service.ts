@@ -7,32 +7,35 @@ import type { IncidentFilter } from '../incidents/incident.types';
 import { type Dialect, toDbTimestamp } from '../platform/db';
 import { BadUserInputError, NotFoundError } from '../platform/errors';
 import type { ServiceRegistry } from '../registry';
-import { epochHour } from './attribute-stats';
-import { laggedCorrelation } from './correlation';
+import { LIFETIME, epochHour } from './attribute-stats';
+import { DEFAULT_MIN_NON_ZERO_MINUTES, laggedCorrelation } from './correlation';
 import { attributeBreakdown, describeSuspect, findSuspects } from './suspects';
 import { StatsDimension, TimeBucket, TopGroupsOrder, type StatsSeries } from './insights.types';
 import { histogramPercentile } from './close-time-histogram';
 import { STATS_COUNTERS, epochDay, epochMinute } from './minute-stats';
+import { RollupReader, type RollupFilter, type Row } from './rollup-reader';
 
 const BUCKET_MINUTES: Record<TimeBucket, number> = { MINUTE: 1, HOUR: 60, DAY: 1_440 };
 const MAX_POINTS = 10_000; // per series
 const MAX_CORRELATION_MINUTES = 7 * 1_440; // a week of minutes
 const MINUTE_MS = 60_000;
 
-type Row = Record<string, string | number | null>;
-
 /**
- * Read-only statistics, answered from the per-minute rollup (`failure_minute_stats`) and the
- * group and incident tables, never by scanning failures. A failure counts in the minute it
- * occurred; a range [from, to) covers the minutes that intersect it.
+ * Read-only statistics, answered from the rollups (minutes, hours and days: see RollupReader)
+ * and the group and incident tables, never by scanning failures. A failure counts in the minute
+ * it occurred; a range [from, to) covers the minutes that intersect it.
  */
 export class InsightsService {
+  private readonly rollups: RollupReader;
+
   constructor(
     private readonly dataSource: DataSource,
-    private readonly dialect: Dialect,
+    dialect: Dialect,
     private readonly registry: ServiceRegistry,
     private readonly queries: FailureQueryService,
-  ) {}
+  ) {
+    this.rollups = new RollupReader(dataSource, dialect);
+  }
 
   async failureStats(filter: FailureFilter | null | undefined, from: Date, to: Date, bucket: TimeBucket, groupBy?: StatsDimension | null): Promise<StatsSeries[]> {
     const { fromMinute, toMinute } = minuteRange(from, to);
@@ -41,29 +44,9 @@ export class InsightsService {
     const last = Math.ceil(toMinute / width); // exclusive
     if (last - first > MAX_POINTS) throw new BadUserInputError(`That range has ${last - first} ${bucket} buckets; at most ${MAX_POINTS} are allowed`, { field: 'bucket' });
 
-    const where = await this.where(filter, fromMinute, toMinute);
-    if (!where) return groupBy ? [] : [emptySeries('all', first, last, width)];
-    // Whole hours come from the hourly tier (per service, task type, pattern, severity); the
-    // partial hours at the edges, MINUTE buckets and group filters from the minute rollup.
-    const firstHour = Math.ceil(fromMinute / 60);
-    const endHour = Math.floor(toMinute / 60);
-    const hourly = bucket !== TimeBucket.MINUTE && !filter?.group && firstHour < endHour;
-    const minuteRanges: Array<[number, number]> = hourly ? [[fromMinute, firstHour * 60], [endHour * 60, toMinute]] : [[fromMinute, toMinute]];
-    const rows: Row[] = [];
-    for (const [lo, hi] of minuteRanges) {
-      if (lo >= hi) continue;
-      const part = (await this.where(filter, lo, hi))!;
-      rows.push(
-        ...((await this.dataSource.query(
-          `SELECT ${this.dialect.intDiv('s.minute', String(width))} AS b, ${groupBy ? DIMENSION_COLUMN[groupBy] : "'all'"} AS k, ${STATS_COUNTERS.map((c) => `SUM(s.${c}) AS ${c}`).join(', ')}
-           FROM failure_minute_stats s ${this.dialect.orderedJoin()} failure_groups g ON g.id = s.group_id
-           WHERE ${part.sql}
-           GROUP BY b, k`,
-          part.params,
-        )) as Row[]),
-      );
-    }
-    if (hourly) rows.push(...(await this.hourRows(filter, firstHour, endHour, width / 60, groupBy)));
+    const resolved = await this.filter(filter);
+    if (!resolved) return groupBy ? [] : [emptySeries('all', first, last, width)];
+    const rows = await this.rollups.stats(resolved, fromMinute, toMinute, width, groupBy ?? null);
     const names = groupBy === StatsDimension.SERVICE ? await this.serviceNames(rows.map((r) => String(r.k))) : null;
     const series = new Map<string, StatsSeries>();
     if (!groupBy) series.set('all', emptySeries('all', first, last, width));
@@ -80,50 +63,47 @@ export class InsightsService {
   async topFailureGroups(filter: FailureFilter | null | undefined, from: Date, to: Date, limit: number, orderBy: TopGroupsOrder) {
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new BadUserInputError('limit must be from 1 to 100', { field: 'limit' });
     const { fromMinute, toMinute } = minuteRange(from, to);
-    const previousFrom = fromMinute - (toMinute - fromMinute);
-    const where = await this.where(filter, previousFrom, toMinute);
-    if (!where) return [];
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT s.group_id AS groupId,
-              SUM(CASE WHEN s.minute >= ? THEN s.reported ELSE 0 END) AS current,
-              SUM(CASE WHEN s.minute < ? THEN s.reported ELSE 0 END) AS previous
-       FROM failure_minute_stats s ${this.dialect.orderedJoin()} failure_groups g ON g.id = s.group_id
-       WHERE ${where.sql}
-       GROUP BY s.group_id`,
-      [fromMinute, fromMinute, ...where.params],
-    );
-    const active = rows.filter((r) => Number(r.current) > 0);
-    const groups = await this.queries.groupsByIds(active.map((r) => String(r.groupId)));
-    const entries = active.map((r, i) => {
+    const resolved = await this.filter(filter);
+    if (!resolved) return [];
+    // COUNT and GROWTH are ranked by the database; RANK needs every active group's rank score.
+    const candidates =
+      orderBy === TopGroupsOrder.RANK
+        ? [...(await this.rollups.groupCounts(resolved, [fromMinute - (toMinute - fromMinute), fromMinute, toMinute]))]
+            .filter(([, [, count]]) => count! > 0)
+            .map(([id, [previousCount, count]]) => ({ id, count: count!, previousCount: previousCount! }))
+        : await this.rollups.topGroups(resolved, fromMinute, toMinute, orderBy, limit);
+    const entries = candidates.map((c) => ({ ...c, growth: (c.count - c.previousCount) / Math.max(c.previousCount, 1) }));
+    const ranks = orderBy === TopGroupsOrder.RANK ? await this.rankScores(entries.map((e) => e.id)) : null;
+    const score = (e: (typeof entries)[number]) => (orderBy === TopGroupsOrder.COUNT ? e.count : orderBy === TopGroupsOrder.GROWTH ? e.growth : ranks!.get(e.id)!);
+    const top = entries.sort((a, b) => score(b) - score(a) || b.count - a.count || (a.id < b.id ? -1 : 1)).slice(0, limit);
+    // Only the groups shown are loaded.
+    const groups = await this.queries.groupsByIds(top.map((e) => e.id));
+    return top.map(({ id: _id, ...e }, i) => {
       const group = groups[i]!;
-      const count = Number(r.current);
-      const previousCount = Number(r.previous);
       return {
         group,
-        count,
-        previousCount,
-        growth: (count - previousCount) / Math.max(previousCount, 1),
+        ...e,
         isNew: group.firstSeenAt.getTime() >= from.getTime() && group.firstSeenAt.getTime() < to.getTime(),
         regressed: group.regressed,
       };
     });
-    const score = (e: (typeof entries)[number]) => (orderBy === TopGroupsOrder.COUNT ? e.count : orderBy === TopGroupsOrder.GROWTH ? e.growth : e.group.rankScore);
-    return entries.sort((a, b) => score(b) - score(a) || b.count - a.count || (a.group.id < b.group.id ? -1 : 1)).slice(0, limit);
   }
 
+  /**
+   * Other groups whose per-minute counts over the range rise and fall with this group's. One read
+   * of the range's minutes; groups with fewer non-zero minutes than a correlation needs are
+   * skipped before any arithmetic.
+   */
   async correlatedGroups(groupId: string, from: Date, to: Date): Promise<Array<{ group: FailureGroupEntity; correlation: number; lagMinutes: number }>> {
-    await this.queries.getGroup(groupId);
     const { fromMinute, toMinute } = minuteRange(from, to);
     if (toMinute - fromMinute > MAX_CORRELATION_MINUTES) throw new BadUserInputError('correlatedGroups looks at most 7 days at a time', { field: 'to' });
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT group_id AS groupId, minute, SUM(reported) AS n FROM failure_minute_stats WHERE minute >= ? AND minute < ? GROUP BY group_id, minute`,
-      [fromMinute, toMinute],
-    );
+    const [, minuteSeries] = await Promise.all([this.queries.getGroup(groupId), this.rollups.minuteSeries(fromMinute, toMinute)]);
     const series = new Map<string, number[]>();
-    for (const row of rows) {
-      let values = series.get(String(row.groupId));
-      if (!values) series.set(String(row.groupId), (values = new Array<number>(toMinute - fromMinute).fill(0)));
-      values[Number(row.minute) - fromMinute] = Number(row.n);
+    for (const [id, minutes] of minuteSeries) {
+      if (id !== groupId && [...minutes.values()].filter((n) => n !== 0).length < DEFAULT_MIN_NON_ZERO_MINUTES) continue;
+      const values = new Array<number>(toMinute - fromMinute).fill(0);
+      for (const [minute, n] of minutes) values[minute - fromMinute] = n;
+      series.set(id, values);
     }
     const target = series.get(groupId);
     if (!target) return [];
@@ -133,7 +113,7 @@ export class InsightsService {
       const result = laggedCorrelation(target, values);
       if (result) found.push({ id, ...result });
     }
-    found.sort((a, b) => b.correlation - a.correlation || a.lagMinutes - b.lagMinutes);
+    found.sort((a, b) => b.correlation - a.correlation || a.lagMinutes - b.lagMinutes || (a.id < b.id ? -1 : 1));
     const groups = await this.queries.groupsByIds(found.map((f) => f.id));
     return found.map((f, i) => ({ group: groups[i]!, correlation: f.correlation, lagMinutes: f.lagMinutes }));
   }
@@ -154,6 +134,8 @@ export class InsightsService {
     const qb = this.dataSource
       .getRepository(IncidentEntity)
       .createQueryBuilder('i')
+      // Only the times are needed: a month holds thousands of incidents, each with its rank reasons.
+      .select(['i.id', 'i.triggeredAt', 'i.acknowledgedAt', 'i.resolvedAt'])
       .where('i.triggered_at >= :from AND i.triggered_at < :to', { from: toDbTimestamp(from), to: toDbTimestamp(to) });
     if (filter?.service) {
       const service = await this.registry.getByName(filter.service).catch(() => null);
@@ -205,82 +187,66 @@ export class InsightsService {
 
   async breakdown(groupId: string, attribute: string) {
     const { group, totals, baseline } = await this.attributeContext(groupId, attribute);
-    const rows: Row[] = await this.dataSource.query('SELECT value, SUM(count) AS n FROM failure_attribute_stats WHERE group_id = ? AND attribute = ? GROUP BY value', [groupId, attribute]);
+    const rows: Row[] = await this.dataSource.query("SELECT value, count AS n FROM failure_attribute_tiers WHERE scope = 'GROUP' AND subject_id = ? AND bucket = ? AND attribute = ?", [groupId, LIFETIME, attribute]);
     const counts = rows.map((r) => ({ attribute, value: String(r.value), count: Number(r.n), baselineCount: baseline.get(`${attribute}\u0000${r.value}`) ?? 0 }));
     return { attribute, values: attributeBreakdown(group.count, totals, counts) };
   }
 
   async suspects(groupId: string) {
     const { group, totals, baseline } = await this.attributeContext(groupId, null);
-    const rows: Row[] = await this.dataSource.query('SELECT attribute, value, SUM(count) AS n FROM failure_attribute_stats WHERE group_id = ? GROUP BY attribute, value', [groupId]);
+    const rows: Row[] = await this.dataSource.query("SELECT attribute, value, count AS n FROM failure_attribute_tiers WHERE scope = 'GROUP' AND subject_id = ? AND bucket = ?", [groupId, LIFETIME]);
     const counts = rows.map((r) => ({ attribute: String(r.attribute), value: String(r.value), count: Number(r.n), baselineCount: baseline.get(`${r.attribute}\u0000${r.value}`) ?? 0 }));
     return findSuspects(group.count, totals, counts).map((s) => ({ ...s, description: describeSuspect(s) }));
   }
 
   /**
    * The group, and its service's failures over the group's lifetime (whole hours): their total
-   * (from the minute rollup) and their attribute value counts (from the attribute rollup).
+   * and their attribute value counts (one attribute or all), from the daily and hourly tiers.
    */
   private async attributeContext(groupId: string, attribute: string | null) {
     const group = await this.queries.getGroup(groupId);
     const firstHour = epochHour(group.firstSeenAt);
-    const lastHour = epochHour(group.lastSeenAt);
-    const totalRows: Row[] = await this.dataSource.query(
-      'SELECT SUM(s.reported) AS n FROM failure_minute_stats s JOIN failure_groups g ON g.id = s.group_id WHERE g.service_id = ? AND s.minute >= ? AND s.minute < ?',
-      [group.serviceId, firstHour * 60, (lastHour + 1) * 60],
-    );
-    const baselineRows: Row[] = await this.dataSource.query(
-      `SELECT attribute, value, SUM(count) AS n FROM failure_attribute_stats WHERE service_id = ? AND hour >= ? AND hour <= ?${attribute === null ? '' : ' AND attribute = ?'} GROUP BY attribute, value`,
-      [group.serviceId, firstHour, lastHour, ...(attribute === null ? [] : [attribute])],
-    );
-    const baseline = new Map(baselineRows.map((r) => [`${r.attribute}\u0000${r.value}`, Number(r.n)]));
-    return { group, totals: Number(totalRows[0]?.n ?? 0), baseline };
+    const endHour = epochHour(group.lastSeenAt) + 1;
+    const [totals, baseline] = await Promise.all([
+      this.rollups.serviceTotal(group.serviceId, firstHour, endHour),
+      this.rollups.serviceAttributeCounts(group.serviceId, firstHour, endHour, attribute),
+    ]);
+    return { group, totals, baseline };
   }
 
-  /** Rows of the hourly tier for hours [firstHour, endHour), bucketed by `hoursPerBucket`. */
-  private async hourRows(filter: FailureFilter | null | undefined, firstHour: number, endHour: number, hoursPerBucket: number, groupBy?: StatsDimension | null): Promise<Row[]> {
-    const f = filter ?? {};
-    const clauses = ['h.hour >= ?', 'h.hour < ?'];
-    const params: unknown[] = [firstHour, endHour];
-    if (f.service) clauses.push('h.service_id = ?'), params.push((await this.registry.getByName(f.service)).id);
-    if (f.pattern) clauses.push('h.pattern = ?'), params.push(f.pattern);
-    if (f.taskType) clauses.push('h.task_type = ?'), params.push(f.taskType);
-    if (f.severity?.length) clauses.push(`h.severity IN (${f.severity.map(() => '?').join(', ')})`), params.push(...f.severity);
-    const key = groupBy ? HOUR_DIMENSION_COLUMN[groupBy] : "'all'";
-    return this.dataSource.query(
-      `SELECT ${this.dialect.intDiv('h.hour', String(hoursPerBucket))} AS b, ${key} AS k, ${STATS_COUNTERS.map((c) => `SUM(h.${c}) AS ${c}`).join(', ')}
-       FROM failure_hour_stats h WHERE ${clauses.join(' AND ')} GROUP BY b, k`,
-      params,
-    );
+  /** rank_score of each group, for ordering by RANK without loading every group. */
+  private async rankScores(ids: readonly string[]): Promise<Map<string, number>> {
+    const scores = new Map<string, number>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows: Row[] = await this.dataSource.query(`SELECT id, rank_score AS score FROM failure_groups WHERE id IN (${chunk.map(() => '?').join(', ')})`, chunk);
+      for (const row of rows) scores.set(String(row.id), Number(row.score));
+    }
+    return scores;
   }
 
-  /** The WHERE clause for a filter; null when the filter names a service that does not exist. */
-  private async where(filter: FailureFilter | null | undefined, fromMinute: number, toMinute: number): Promise<{ sql: string; params: unknown[] } | null> {
+  /** The rollup filter of a FailureFilter; null when it names a service that does not exist. */
+  private async filter(filter: FailureFilter | null | undefined): Promise<RollupFilter | null> {
     const f = filter ?? {};
     for (const field of ['status', 'errorMessage', 'occurredFrom', 'occurredTo'] as const) {
       if (f[field] !== null && f[field] !== undefined) {
         throw new BadUserInputError(`Statistics filter by service, pattern, taskType, severity and group; use from/to for time ("${field}" is not supported here)`, { field });
       }
     }
-    const clauses = ['s.minute >= ?', 's.minute < ?'];
-    const params: unknown[] = [fromMinute, toMinute];
+    const resolved: RollupFilter = {};
     if (f.service) {
       const service = await this.registry.getByName(f.service).catch((error: unknown) => {
         if (error instanceof NotFoundError) return null;
         throw error;
       });
       if (!service) return null;
-      clauses.push('g.service_id = ?');
-      params.push(service.id);
+      resolved.serviceId = service.id;
     }
-    if (f.pattern) clauses.push('s.pattern = ?'), params.push(f.pattern);
-    if (f.taskType) clauses.push('g.task_type = ?'), params.push(f.taskType);
-    if (f.group) clauses.push('s.group_id = ?'), params.push(f.group);
-    if (f.severity?.length) {
-      clauses.push(`s.severity IN (${f.severity.map(() => '?').join(', ')})`);
-      params.push(...f.severity);
-    }
-    return { sql: clauses.join(' AND '), params };
+    if (f.pattern) resolved.pattern = f.pattern;
+    if (f.taskType) resolved.taskType = f.taskType;
+    if (f.group) resolved.groupId = f.group;
+    if (f.severity?.length) resolved.severities = f.severity;
+    return resolved;
   }
 
   private async serviceNames(ids: string[]): Promise<Map<string, string>> {
@@ -289,20 +255,6 @@ export class InsightsService {
     return new Map(unique.map((id, i) => [id, services[i]?.name ?? id]));
   }
 }
-
-const DIMENSION_COLUMN: Record<StatsDimension, string> = {
-  SERVICE: 'g.service_id',
-  PATTERN: 's.pattern',
-  TASK_TYPE: 'g.task_type',
-  SEVERITY: 's.severity',
-};
-
-const HOUR_DIMENSION_COLUMN: Record<StatsDimension, string> = {
-  SERVICE: 'h.service_id',
-  PATTERN: 'h.pattern',
-  TASK_TYPE: 'h.task_type',
-  SEVERITY: 'h.severity',
-};
 
 /** The minutes a range [from, to) touches: a partly covered minute counts whole. */
 export function minuteRange(from: Date, to: Date): { fromMinute: number; toMinute: number } {

@@ -24,7 +24,8 @@ export enum TopGroupsOrder {
 }
 registerEnumType(TopGroupsOrder, { name: 'TopGroupsOrder', description: 'How topFailureGroups is ordered (descending).' });
 
-@ObjectType({ description: 'Counts of one time bucket, by what happened to the failures that occurred in it.' })
+// Plain data: graphql-js's default resolvers read the properties (a 30-day chart is thousands of fields).
+@ObjectType({ description: 'Counts of one time bucket, by what happened to the failures that occurred in it.', simpleResolvers: true })
 export class StatsPoint {
   @Field(() => Date, { description: 'Start of the bucket (UTC).' })
   at: Date;
@@ -45,7 +46,7 @@ export class StatsPoint {
   resolved: number;
 }
 
-@ObjectType({ description: 'One series of statistics: every bucket of the range, zeros included.' })
+@ObjectType({ description: 'One series of statistics: every bucket of the range, zeros included.', simpleResolvers: true })
 export class StatsSeries {
   @Field(() => String, { description: 'The value of the groupBy dimension (service name, pattern, task type, severity), or "all".' })
   key: string;

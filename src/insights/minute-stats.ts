@@ -1,6 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import type { Dialect } from '../platform/db';
 import { closeTimeBucket } from './close-time-histogram';
+import { sideBySide, upsertAdding } from './rollup-upsert';
+import { SPAN_MINUTES, type Span } from './time-tiers';
 
 /** The counters of a minute row; each names what happened to failures that occurred that minute. */
 export type StatsCounter = 'reported' | 'retried' | 'succeeded' | 'discarded' | 'resolved';
@@ -17,8 +19,19 @@ export interface StatsIncrement {
   by: number;
 }
 
-const UPSERT_CHUNK = 200;
 export const STATS_COUNTERS: readonly StatsCounter[] = ['reported', 'retried', 'succeeded', 'discarded', 'resolved'];
+
+/** The spans of the GROUP scope (quarter days make a 24-hour window about 10 rows a group, not 23). */
+export const GROUP_SPANS: readonly Span[] = ['DAY', 'QUARTER', 'HOUR'];
+/** The spans of the other scopes. */
+export const TIER_SPANS: readonly Span[] = ['DAY', 'HOUR'];
+
+/**
+ * What a row of `failure_stats_tiers` is per (its subject, and '' for what it does not keep):
+ * `TASK` service, task type, pattern and severity; `TOTAL` service; `ALL` pattern and severity
+ * over every service; `GROUP` group, pattern and severity.
+ */
+export type StatsScope = 'TASK' | 'TOTAL' | 'ALL' | 'GROUP';
 
 /** Days since the Unix epoch (UTC). */
 export function epochDay(date: Date): number {
@@ -30,10 +43,42 @@ export function epochMinute(date: Date): number {
   return Math.floor(date.getTime() / 60_000);
 }
 
+type Counts = Record<StatsCounter, number>;
+
+/** Increments merged per row key: one row per key, its counters summed. */
+class CountedRows {
+  readonly rows = new Map<string, { key: unknown[]; counts: Counts }>();
+
+  add(key: unknown[], counter: StatsCounter, by: number): void {
+    this.row(key).counts[counter] += by;
+  }
+
+  addAll(key: unknown[], counts: Counts): void {
+    const row = this.row(key);
+    for (const c of STATS_COUNTERS) row.counts[c] += counts[c];
+  }
+
+  private row(key: unknown[]): { key: unknown[]; counts: Counts } {
+    const id = key.join('\u0000');
+    let row = this.rows.get(id);
+    if (!row) this.rows.set(id, (row = { key, counts: { reported: 0, retried: 0, succeeded: 0, discarded: 0, resolved: 0 } }));
+    return row;
+  }
+
+  /** Key columns then counters, rows in key order (one lock order for every writer). */
+  values(): unknown[][] {
+    return [...this.rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => [...r.key, ...STATS_COUNTERS.map((c) => r.counts[c])]);
+  }
+}
+
 /**
- * Keeps `failure_minute_stats` exact: called inside the transaction that changes the failures,
- * so the rollup commits (or rolls back) with them. Increments are merged per row and applied
- * as single-statement upserts, exact under concurrency on both engines.
+ * Keeps the failure statistics rollups exact: called inside the transaction that changes the
+ * failures, so they commit (or roll back) with them. Per call, one multi-row upsert per table
+ * (in chunks), both issued at once, rows in key order so concurrent writers lock them in one order:
+ * - `failure_minute_stats`: group × minute × pattern × severity (edges of ranges, recent counts,
+ *   correlation series);
+ * - `failure_stats_tiers`: hours and days at four levels of detail (StatsScope), quarter days
+ *   too per group: failureStats, top groups, correlation candidates, service totals.
  */
 export class MinuteStatsWriter {
   constructor(private readonly dialect: Dialect) {}
@@ -48,52 +93,27 @@ export class MinuteStatsWriter {
     );
   }
 
-  /** The hourly tier: per service, task type, pattern and severity (what failureStats groups by). */
-  private async addHours(manager: EntityManager, increments: readonly StatsIncrement[]): Promise<void> {
-    const rows = new Map<string, { hour: number; serviceId: string; taskType: string; pattern: string; severity: string; counts: Record<StatsCounter, number> }>();
-    for (const inc of increments) {
-      const hour = Math.floor(epochMinute(inc.occurredAt) / 60);
-      const key = `${hour}|${inc.serviceId}|${inc.taskType}|${inc.pattern}|${inc.severity}`;
-      let row = rows.get(key);
-      if (!row) rows.set(key, (row = { hour, serviceId: inc.serviceId, taskType: inc.taskType, pattern: inc.pattern, severity: inc.severity, counts: { reported: 0, retried: 0, succeeded: 0, discarded: 0, resolved: 0 } }));
-      row.counts[inc.counter] += inc.by;
-    }
-    const sorted = [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
-    const d = this.dialect;
-    for (let i = 0; i < sorted.length; i += UPSERT_CHUNK) {
-      const chunk = sorted.slice(i, i + UPSERT_CHUNK);
-      await manager.query(
-        `INSERT INTO failure_hour_stats (hour, service_id, task_type, pattern, severity, ${STATS_COUNTERS.join(', ')})
-         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
-         ${d.onConflictUpdate(['hour', 'service_id', 'task_type', 'pattern', 'severity'])}
-         ${STATS_COUNTERS.map((c) => `${c} = ${c} + ${d.inserted(c)}`).join(', ')}`,
-        chunk.flatMap((r) => [r.hour, r.serviceId, r.taskType, r.pattern, r.severity, ...STATS_COUNTERS.map((c) => r.counts[c])]),
-      );
-    }
-  }
-
   async add(manager: EntityManager, increments: readonly StatsIncrement[]): Promise<void> {
-    const rows = new Map<string, { groupId: string; minute: number; pattern: string; severity: string; counts: Record<StatsCounter, number> }>();
-    for (const inc of increments) {
-      const minute = epochMinute(inc.occurredAt);
-      const key = `${inc.groupId}|${minute}|${inc.pattern}|${inc.severity}`;
-      let row = rows.get(key);
-      if (!row) rows.set(key, (row = { groupId: inc.groupId, minute, pattern: inc.pattern, severity: inc.severity, counts: { reported: 0, retried: 0, succeeded: 0, discarded: 0, resolved: 0 } }));
-      row.counts[inc.counter] += inc.by;
+    // A batch has few distinct keys: merge the increments first, then spread each merged row over the tiers.
+    const merged = new CountedRows();
+    for (const inc of increments) merged.add([inc.groupId, epochMinute(inc.occurredAt), inc.pattern, inc.severity, inc.serviceId, inc.taskType], inc.counter, inc.by);
+    const minutes = new CountedRows();
+    const tiers = new CountedRows();
+    for (const { key, counts } of merged.rows.values()) {
+      const [groupId, minute, pattern, severity, serviceId, taskType] = key as [string, number, string, string, string, string];
+      minutes.addAll([groupId, minute, pattern, severity], counts);
+      for (const span of GROUP_SPANS) tiers.addAll(['GROUP', span, Math.floor(minute / SPAN_MINUTES[span]), groupId, '', pattern, severity], counts);
+      for (const span of TIER_SPANS) {
+        const bucket = Math.floor(minute / SPAN_MINUTES[span]);
+        tiers.addAll(['TASK', span, bucket, serviceId, taskType, pattern, severity], counts);
+        tiers.addAll(['TOTAL', span, bucket, serviceId, '', '', ''], counts);
+        tiers.addAll(['ALL', span, bucket, '', '', pattern, severity], counts);
+      }
     }
-    // One lock order for all writers (as for group counters) keeps concurrent upserts from deadlocking.
-    const sorted = [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
-    const d = this.dialect;
-    await this.addHours(manager, increments);
-    for (let i = 0; i < sorted.length; i += UPSERT_CHUNK) {
-      const chunk = sorted.slice(i, i + UPSERT_CHUNK);
-      await manager.query(
-        `INSERT INTO failure_minute_stats (group_id, minute, pattern, severity, ${STATS_COUNTERS.join(', ')})
-         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
-         ${d.onConflictUpdate(['group_id', 'minute', 'pattern', 'severity'])}
-         ${STATS_COUNTERS.map((c) => `${c} = ${c} + ${d.inserted(c)}`).join(', ')}`,
-        chunk.flatMap((r) => [r.groupId, r.minute, r.pattern, r.severity, ...STATS_COUNTERS.map((c) => r.counts[c])]),
-      );
-    }
+    // Issued together, in the same table order in every transaction (and rows in key order): concurrent writers wait, never deadlock.
+    await sideBySide([
+      ...upsertAdding(manager, this.dialect, 'failure_minute_stats', ['group_id', 'minute', 'pattern', 'severity'], STATS_COUNTERS, minutes.values()),
+      ...upsertAdding(manager, this.dialect, 'failure_stats_tiers', ['scope', 'span', 'bucket', 'subject_id', 'task_type', 'pattern', 'severity'], STATS_COUNTERS, tiers.values()),
+    ]);
   }
 }

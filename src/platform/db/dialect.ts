@@ -52,6 +52,11 @@ export class Dialect {
     return this.engine === 'mysql' ? 'STRAIGHT_JOIN' : 'CROSS JOIN';
   }
 
+  /** A number as a double, so that dividing it is IEEE division (JavaScript's), not DECIMAL or integer division. */
+  toDouble(expression: string): string {
+    return this.engine === 'mysql' ? `CAST(${expression} AS DOUBLE)` : `CAST(${expression} AS REAL)`;
+  }
+
   /** Integer division of two integer expressions. */
   intDiv(a: string, b: string): string {
     return this.engine === 'mysql' ? `(${a} DIV ${b})` : `(${a} / ${b})`;

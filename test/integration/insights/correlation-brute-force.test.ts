@@ -203,6 +203,13 @@ describe.each(seeds(3))('correlatedGroups equals a brute-force Pearson over the 
     expect(expected).toEqual([]);
   });
 
+  it('weighs the same candidates as the brute force over ranges of whole hours and days', async () => {
+    // Whole hours around the window; then a day and a half on each side of it (whole days, hours and minutes).
+    await expectBruteForce('target', W0 - 15 * MINUTE - 2 * 60 * MINUTE, W0 + 105 * MINUTE);
+    const { weighed } = await expectBruteForce('target', W0 - 36 * 60 * MINUTE, W0 + 36 * 60 * MINUTE);
+    expect(weighed.has('before')).toBe(true);
+  });
+
   it('answers an empty list for a range without failures, and refuses ranges it cannot answer', async () => {
     const { expected } = await expectBruteForce('target', W0 - 6 * 60 * MINUTE, W0 - 3 * 60 * MINUTE);
     expect(expected).toEqual([]);

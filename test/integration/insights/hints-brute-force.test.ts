@@ -101,6 +101,8 @@ function specs(rnd: () => number, main: string, other: string): GroupSpec[] {
     { ...randomSpec('wide', main), hosts: 30, requestIds: true, size: 60, startHour: hot.startHour, hours: hot.hours },
     hot,
     { ...randomSpec('crowded', main), crowdedShare: 0.5, size: 25 },
+    // Alive for two and a half days: its baseline spans whole UTC days and the hours beside them.
+    { ...randomSpec('long-lived', main), startHour: 0, hours: 60, size: 50 },
     // A version no other group of the service has: it shows in the others' baselines only.
     { ...randomSpec('baseline-only', main), hot: '9.9.9', hotShare: 1, size: 12 },
     ...Array.from({ length: int(2, 4) }, (_, i) => randomSpec(`random-${i}`, main)),

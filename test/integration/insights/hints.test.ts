@@ -73,7 +73,7 @@ describe('root-cause hints', () => {
     expect(failureGroupBreakdown.values[0]).toEqual({ value: '(other)', count: 60 });
     expect(failureGroupBreakdown.values.slice(1)).toHaveLength(20);
     expect(failureGroupBreakdown.values.slice(1).every((v) => v.count === 1 && v.value.startsWith('req-'))).toBe(true);
-    const rows: Array<{ n: number | string }> = await t.app.dataSource.query("SELECT COUNT(DISTINCT value) AS n FROM failure_attribute_stats WHERE attribute = 'requestId'");
+    const rows: Array<{ n: number | string }> = await t.app.dataSource.query("SELECT COUNT(DISTINCT value) AS n FROM failure_attribute_tiers WHERE attribute = 'requestId'");
     expect(Number(rows[0]!.n)).toBe(21);
   });
 

@@ -7,7 +7,8 @@ import { type TestApp, expectData, startTestApp } from '../../helpers/test-app';
 
 const SEED = Number(process.env.INSIGHTS_SEED ?? Date.now() % 100_000);
 const T0 = Date.parse('2026-03-01T00:00:00Z');
-const SPAN_MS = 6 * 3600_000;
+// Two whole UTC days and two hours: ranges are read from the daily, hourly and minute tiers.
+const SPAN_MS = 50 * 3600_000;
 const PATTERNS = ['MESSAGE_QUEUE', 'EVENT_BUS', 'DB_POLLING', 'OTHER'];
 const SEVERITIES = ['CRITICAL', 'ERROR', 'WARNING', 'INFO'];
 const COUNTERS = ['reported', 'retried', 'succeeded', 'discarded', 'resolved'] as const;
@@ -145,37 +146,83 @@ describe(`statistics equal a brute-force count over the same failures (seed ${SE
       [{ taskType: 'mail' }, (f) => f.taskType === 'mail'],
       [{ group: sample.groupId }, (f) => f.groupId === sample.groupId],
     ];
+    const from = T0 + 7 * 60_000 + 13_000; // unaligned: minutes, hours and days
     for (const [filter, keep] of filters) {
-      const { failureStats } = expectData(await t.request<{ failureStats: unknown }>(STATS, { f: filter, from: new Date(T0).toISOString(), to: new Date(T0 + SPAN_MS).toISOString(), bucket: 'HOUR', groupBy: 'SEVERITY' }));
-      expect(failureStats).toEqual(bruteForce(T0, T0 + SPAN_MS, 'HOUR', 'SEVERITY', keep));
+      for (const [bucket, groupBy] of [['HOUR', 'SEVERITY'], ['DAY', 'SERVICE'], ['DAY', 'PATTERN'], ['HOUR', 'TASK_TYPE']] as const) {
+        const { failureStats } = expectData(await t.request<{ failureStats: unknown }>(STATS, { f: filter, from: new Date(from).toISOString(), to: new Date(T0 + SPAN_MS).toISOString(), bucket, groupBy }));
+        expect({ filter, bucket, groupBy, failureStats }).toEqual({ filter, bucket, groupBy, failureStats: bruteForce(from, T0 + SPAN_MS, bucket, groupBy, keep) });
+      }
     }
   });
 
-  it('answers topFailureGroups by count with the previous window, as the brute force', async () => {
-    const from = T0 + 3 * 3600_000;
-    const to = T0 + SPAN_MS;
+  const TOP = `query($f: FailureFilter, $from: DateTime!, $to: DateTime!, $orderBy: TopGroupsOrder, $limit: Int!) {
+    topFailureGroups(filter: $f, from: $from, to: $to, limit: $limit, orderBy: $orderBy) { group { id } count previousCount growth isNew }
+  }`;
+
+  async function expectTop(from: number, to: number, orderBy: 'COUNT' | 'GROWTH' | 'RANK', filter: Record<string, unknown> | null, keep: (f: Generated) => boolean, limit = 10) {
     const count = (lo: number, hi: number) => {
       const counts = new Map<string, number>();
       for (const f of failures) {
         const minute = Math.floor(f.occurredAt / 60_000);
-        if (minute >= Math.floor(lo / 60_000) && minute < Math.ceil(hi / 60_000)) counts.set(f.groupId, (counts.get(f.groupId) ?? 0) + 1);
+        if (keep(f) && minute >= Math.floor(lo / 60_000) && minute < Math.ceil(hi / 60_000)) counts.set(f.groupId, (counts.get(f.groupId) ?? 0) + 1);
       }
       return counts;
     };
+    // The previous window: as long as [from, to) in whole minutes, just before it.
+    const fromMinute = Math.floor(from / 60_000);
     const current = count(from, to);
-    const previous = count(from - (to - from), from);
-    const expected = [...current.entries()]
-      .map(([groupId, n]) => ({ groupId, count: n, previousCount: previous.get(groupId) ?? 0 }))
-      .sort((a, b) => b.count - a.count || (a.groupId < b.groupId ? -1 : 1))
-      .slice(0, 10);
-    const { topFailureGroups } = expectData(await t.request<{ topFailureGroups: Array<{ group: { id: string }; count: number; previousCount: number; growth: number; isNew: boolean }> }>(
-      `query($from: DateTime!, $to: DateTime!) { topFailureGroups(from: $from, to: $to, limit: 10) { group { id } count previousCount growth isNew } }`,
-      { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
-    ));
-    expect(topFailureGroups.map((g) => ({ groupId: g.group.id, count: g.count, previousCount: g.previousCount }))).toEqual(expected);
+    const previous = count((2 * fromMinute - Math.ceil(to / 60_000)) * 60_000, fromMinute * 60_000);
+    const ranks = new Map<string, number>();
+    if (orderBy === 'RANK') {
+      const { failureGroups } = expectData(await t.request<{ failureGroups: { edges: Array<{ node: { id: string; rankScore: number } }> } }>(`{ failureGroups(first: 100) { edges { node { id rankScore } } } }`));
+      for (const { node } of failureGroups.edges) ranks.set(node.id, node.rankScore);
+    }
+    const entries = [...current.entries()].map(([groupId, n]) => {
+      const previousCount = previous.get(groupId) ?? 0;
+      return { groupId, count: n, previousCount, growth: (n - previousCount) / Math.max(previousCount, 1) };
+    });
+    const score = (e: (typeof entries)[number]) => (orderBy === 'COUNT' ? e.count : orderBy === 'GROWTH' ? e.growth : ranks.get(e.groupId)!);
+    const expected = entries.sort((a, b) => score(b) - score(a) || b.count - a.count || (a.groupId < b.groupId ? -1 : 1)).slice(0, limit);
+    const { topFailureGroups } = expectData(await t.request<{ topFailureGroups: Array<{ group: { id: string }; count: number; previousCount: number; growth: number; isNew: boolean }> }>(TOP, {
+      f: filter,
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      orderBy,
+      limit,
+    }));
+    const where = { from: new Date(from).toISOString(), to: new Date(to).toISOString(), orderBy, filter };
+    expect({ where, top: topFailureGroups.map((g) => ({ groupId: g.group.id, count: g.count, previousCount: g.previousCount })) }).toEqual({
+      where,
+      top: expected.map(({ growth: _growth, ...e }) => e),
+    });
     for (const g of topFailureGroups) expect(g.growth).toBeCloseTo((g.count - g.previousCount) / Math.max(g.previousCount, 1));
-    // Every group existed in the earlier half too (the data spans 6 hours): none is new.
-    expect(topFailureGroups.every((g) => g.isNew === (failures.filter((f) => f.groupId === g.group.id).every((f) => f.occurredAt >= from)))).toBe(true);
+    // New: the group's first failure (of any kind) is inside the window.
+    for (const g of topFailureGroups) {
+      const first = Math.min(...failures.filter((f) => f.groupId === g.group.id).map((f) => f.occurredAt));
+      expect({ where, group: g.group.id, isNew: g.isNew }).toEqual({ where, group: g.group.id, isNew: first >= from && first < to });
+    }
+  }
+
+  it('answers topFailureGroups by count, growth and rank with the previous window, as the brute force', async () => {
+    // 47 hours (a whole day, hours and minutes in each window), the last 20 hours, and an unaligned window.
+    const windows: Array<[number, number]> = [
+      [T0 + 3 * 3600_000, T0 + SPAN_MS],
+      [T0 + SPAN_MS - 20 * 3600_000, T0 + SPAN_MS],
+      [T0 + 25 * 3600_000 + 17 * 60_000 + 30_000, T0 + 49 * 3600_000 + 3 * 60_000 + 1],
+    ];
+    for (const [from, to] of windows) for (const orderBy of ['COUNT', 'GROWTH', 'RANK'] as const) await expectTop(from, to, orderBy, null, () => true);
+  });
+
+  it('answers topFailureGroups with filters as the brute force', async () => {
+    const sample = failures[0]!;
+    const filters: Array<[Record<string, unknown>, (f: Generated) => boolean]> = [
+      [{ service: sample.service }, (f) => f.service === sample.service],
+      [{ pattern: 'EVENT_BUS', severity: ['CRITICAL', 'ERROR'] }, (f) => f.pattern === 'EVENT_BUS' && ['CRITICAL', 'ERROR'].includes(f.severity)],
+      [{ taskType: 'mail' }, (f) => f.taskType === 'mail'],
+      [{ group: sample.groupId }, (f) => f.groupId === sample.groupId],
+      [{ service: 'no-such-service' }, () => false],
+    ];
+    for (const [filter, keep] of filters) await expectTop(T0 + 26 * 3600_000 + 60_000, T0 + SPAN_MS, 'GROWTH', filter, keep, 5);
   });
 
   it('refuses filters the rollup cannot answer and ranges that are too long', async () => {

@@ -214,6 +214,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     // default outside NODE_ENV=test) would start a second stop() that app.stop() then waits on
     // forever: Apollo 5 never resolves the barrier a concurrent stop() awaits.
     stopOnTerminationSignals: false,
+    // Apollo's own messages (such as the subgraph's "Enabling inline tracing") go through the
+    // service's structured logger, at its level, instead of straight to the console.
+    logger: {
+      debug: (message: string) => logger.debug({ component: 'apollo' }, message),
+      info: (message: string) => logger.debug({ component: 'apollo' }, message),
+      warn: (message: string) => logger.warn({ component: 'apollo' }, message),
+      error: (message: string) => logger.error({ component: 'apollo' }, message),
+    },
     includeStacktraceInErrorResponses: false,
     validationRules: limitRules,
     formatError: createFormatError({

@@ -1,5 +1,6 @@
 import { composeServices } from '@apollo/composition';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import pino from 'pino';
 import { parse } from 'graphql';
 import { REPORT_FAILURE, report } from '../helpers/reports';
 import { type TestApp, errorCode, expectData, startTestApp } from '../helpers/test-app';
@@ -71,5 +72,21 @@ describe('Failure Desk as an Apollo Federation 2 subgraph', () => {
     const variables = { r: [{ __typename: 'Service', id: svc.id }] };
     expect(errorCode(await t.request(query, variables, null))).toBe('UNAUTHENTICATED');
     expect(errorCode(await t.request(query, variables, svc.token))).toBe('FORBIDDEN');
+  });
+});
+
+describe("Apollo Server's own messages", () => {
+  it('go to the service logger (tagged component=apollo), not to the console', async () => {
+    const lines: Array<{ component?: string; msg?: string }> = [];
+    const destination = { write: (line: string) => lines.push(JSON.parse(line)) };
+    const consoleInfo = jest.spyOn(console, 'info');
+    const t = await startTestApp({ overrides: { logger: pino({ level: 'debug' }, destination) } });
+    try {
+      expect(lines).toEqual(expect.arrayContaining([expect.objectContaining({ component: 'apollo', msg: expect.stringContaining('inline tracing') })]));
+      expect(consoleInfo).not.toHaveBeenCalled();
+    } finally {
+      consoleInfo.mockRestore();
+      await t.dispose();
+    }
   });
 });

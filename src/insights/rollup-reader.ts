@@ -12,6 +12,8 @@ export interface RollupFilter {
   pattern?: string;
   taskType?: string;
   groupId?: string;
+  /** Only these groups (internal: the second step of a COUNT ranking). */
+  groupIds?: readonly string[];
   severities?: readonly string[];
 }
 
@@ -115,16 +117,35 @@ export class RollupReader {
    */
   async topGroups(filter: RollupFilter, fromMinute: number, toMinute: number, order: 'COUNT' | 'GROWTH', limit: number): Promise<Array<{ id: string; count: number; previousCount: number }>> {
     const previousFrom = fromMinute - (toMinute - fromMinute);
+    if (order === 'COUNT') return this.topGroupsByCount(filter, previousFrom, fromMinute, toMinute, limit);
     const parts = this.groupCountParts(filter, [previousFrom, fromMinute, toMinute]);
     if (!parts.length) return [];
     const d = this.dialect;
-    const score = order === 'COUNT' ? 'SUM(t.n1)' : `${d.toDouble('SUM(t.n1) - SUM(t.n0)')} / ${d.greatest('SUM(t.n0)', '1')}`;
+    const score = `${d.toDouble('SUM(t.n1) - SUM(t.n0)')} / ${d.greatest('SUM(t.n0)', '1')}`;
     const rows: Row[] = await this.dataSource.query(
       `SELECT t.groupId AS groupId, SUM(t.n0) AS previous, SUM(t.n1) AS count FROM (${parts.map((p) => p.sql).join(' UNION ALL ')}) t
        GROUP BY t.groupId HAVING SUM(t.n1) > 0 ORDER BY ${score} DESC, SUM(t.n1) DESC, t.groupId ASC LIMIT ${Math.floor(limit)}`,
       parts.flatMap((p) => p.params),
     );
     return rows.map((r) => ({ id: String(r.groupId), count: Number(r.count), previousCount: Number(r.previous) }));
+  }
+
+  /**
+   * COUNT in two steps: the ranking reads only the current window; the previous window is read
+   * for the `limit` groups shown, through the per-group indexes (half the rows of reading both
+   * windows for every group).
+   */
+  private async topGroupsByCount(filter: RollupFilter, previousFrom: number, fromMinute: number, toMinute: number, limit: number) {
+    const parts = this.groupCountParts(filter, [fromMinute, toMinute]);
+    if (!parts.length) return [];
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT t.groupId AS groupId, SUM(t.n0) AS count FROM (${parts.map((p) => p.sql).join(' UNION ALL ')}) t
+       GROUP BY t.groupId HAVING SUM(t.n0) > 0 ORDER BY SUM(t.n0) DESC, t.groupId ASC LIMIT ${Math.floor(limit)}`,
+      parts.flatMap((p) => p.params),
+    );
+    const ids = rows.map((r) => String(r.groupId));
+    const previous = ids.length ? await this.groupCounts({ ...filter, groupIds: ids }, [previousFrom, fromMinute]) : new Map<string, number[]>();
+    return rows.map((r, i) => ({ id: ids[i]!, count: Number(r.count), previousCount: previous.get(ids[i]!)?.[0] ?? 0 }));
   }
 
   /** Failures reported per minute by each group over [fromMinute, toMinute): group id → (minute → count). */
@@ -187,6 +208,7 @@ export class RollupReader {
       params.push(...values);
     };
     if (filter.groupId) add(`${source.group} = ?`, filter.groupId);
+    if (filter.groupIds) add(`${source.group} IN (${filter.groupIds.map(() => '?').join(', ')})`, ...filter.groupIds);
     if (filter.serviceId) add(`${source.dimension(StatsDimension.SERVICE)} = ?`, filter.serviceId), (join ||= onGroups(StatsDimension.SERVICE));
     if (filter.taskType) add(`${source.dimension(StatsDimension.TASK_TYPE)} = ?`, filter.taskType), (join ||= onGroups(StatsDimension.TASK_TYPE));
     if (filter.pattern) add('s.pattern = ?', filter.pattern);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Audit, type AuditResult, serverAudits } from 'graphql-http';
-import { type TestApp, startTestApp } from '../helpers/test-app';
+import { TEST_ADMIN_TOKEN, type TestApp, startTestApp } from '../helpers/test-app';
 
 /**
  * The graphql-http audit suite (GraphQL over HTTP spec conformance) against the real /graphql
@@ -44,3 +44,27 @@ function describeResult(result: AuditResult): Record<string, string> {
   if (result.status === 'ok') return { id: result.id, status: 'ok' };
   return { id: result.id, status: result.status, reason: result.reason };
 }
+
+describe('GraphQL responses over HTTP', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.dispose();
+  });
+
+  it('are compact JSON marked Cache-Control: no-store (answers are per token, never for a shared cache)', async () => {
+    for (const query of ['{ __typename }', '{ escalationPolicies { id } me { role } }', '{ nope }']) {
+      const response = await fetch(t.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+        body: JSON.stringify({ query }),
+      });
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      const text = await response.text();
+      expect(text).toBe(JSON.stringify(JSON.parse(text)));
+      if (query.includes('escalationPolicies')) expect(JSON.parse(text)).toEqual({ data: { escalationPolicies: [], me: { role: 'ADMIN' } } });
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { type Dialect, toDbTimestamp } from '../platform/db';
+import { type Dialect, settleAll, toDbTimestamp } from '../platform/db';
 import { FailureGroupStatus } from './failure-group.entity';
 
 /** New failures of one group, added by one write transaction. */
@@ -39,9 +39,19 @@ export class GroupingService {
    * marks it regressed; ACKNOWLEDGED and MUTED groups keep their status.
    */
   async recordFailures(manager: EntityManager, increments: GroupIncrement[]): Promise<void> {
+    await settleAll(this.issueRecordFailures(manager, increments));
+  }
+
+  /**
+   * The statements of {@link recordFailures}, issued at once and not awaited (they run in the
+   * order issued), so they can travel with the rest of a pipelined transaction.
+   */
+  issueRecordFailures(manager: EntityManager, increments: GroupIncrement[]): Array<Promise<void>> {
     // One lock order for every transaction (by fingerprint) keeps concurrent upserts from deadlocking.
     const sorted = [...increments].sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0));
-    for (let i = 0; i < sorted.length; i += UPSERT_CHUNK) await this.upsert(manager, sorted.slice(i, i + UPSERT_CHUNK));
+    const statements: Array<Promise<void>> = [];
+    for (let i = 0; i < sorted.length; i += UPSERT_CHUNK) statements.push(this.upsert(manager, sorted.slice(i, i + UPSERT_CHUNK)));
+    return statements;
   }
 
   /**

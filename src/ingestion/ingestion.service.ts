@@ -2,7 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { In } from 'typeorm';
 import { type Principal, requireServiceAccess } from '../auth';
 import type { ChangeLog } from '../failures/change-log';
-import type { AttributeStatsWriter } from '../insights/attribute-stats';
+import type { AttributeObservation, AttributeStatsWriter, PreparedAttributes } from '../insights/attribute-stats';
 import type { MinuteStatsWriter } from '../insights/minute-stats';
 import { FailureEntity, SEVERITY_RANK } from '../failures/failure.entity';
 import { FailureStatus } from '../failures/failure.state';
@@ -112,7 +112,7 @@ export class IngestionService {
       const key = dedupKey(report.serviceId, report.idempotencyKey);
       if (!firstByKey.has(key)) firstByKey.set(key, report);
     }
-    const { stored, existing } = await this.options.transactions.runPipelined((manager) => this.write(manager, [...firstByKey.values()]));
+    const { stored, existing } = await this.options.transactions.runPipelined((manager, commit) => this.write(manager, [...firstByKey.values()], commit));
     if (stored.length > 0) this.options.changes.committed();
     const byKey = new Map<string, FailureEntity>();
     for (const failure of [...stored, ...existing]) byKey.set(dedupKey(failure.serviceId, failure.idempotencyKey), failure);
@@ -131,30 +131,42 @@ export class IngestionService {
 
   /**
    * The statements that do not depend on each other are issued side by side, so on MySQL they
-   * travel in a few round trips (TransactionRunner.runPipelined) instead of one each.
+   * travel in few round trips (TransactionRunner.runPipelined) instead of one each: the failure
+   * rows with START TRANSACTION (and a read of attribute values not cached yet), then the group,
+   * rollup and outbox writes with the COMMIT, so the rows they lock are held no longer than the
+   * database takes to run them.
    */
-  private async write(manager: EntityManager, candidates: PreparedReport[]): Promise<{ stored: FailureEntity[]; existing: FailureEntity[] }> {
+  private async write(manager: EntityManager, candidates: PreparedReport[], commit: () => Promise<void>): Promise<{ stored: FailureEntity[]; existing: FailureEntity[] }> {
     const groupIds = new Map<string, string>();
     for (const report of candidates) groupIds.set(report.fingerprint, this.options.grouping.groupIdFor(report.fingerprint));
     const chunks: PreparedReport[][] = [];
     for (let i = 0; i < candidates.length; i += INSERT_CHUNK) chunks.push(candidates.slice(i, i + INSERT_CHUNK));
-    const inserted = (await settleAll(chunks.map((chunk) => this.insertIgnoringDuplicates(manager, chunk, groupIds)))).reduce((sum, n) => sum + n, 0);
+    // The attribute rollup's merge (and any read it needs) goes with the inserts, for all
+    // candidates: all are stored in the common case; otherwise it is done again for those that are.
+    const observations = (reports: PreparedReport[]) => reports.map((r) => this.observation(r, groupIds));
+    const [attributes, ...insertedCounts] = await settleAll<unknown>([
+      this.options.attributes.prepare(manager, observations(candidates)),
+      ...chunks.map((chunk) => this.insertIgnoringDuplicates(manager, chunk, groupIds)),
+    ]);
+    const inserted = (insertedCounts as number[]).reduce((sum, n) => sum + n, 0);
 
     // Every row went in (the common case): all are ours. Otherwise, a row whose id is the one we
     // generated was inserted by this transaction; the others were there before.
     let storedReports = candidates;
-    let existingIds: string[] = [];
+    let stats = attributes as PreparedAttributes;
+    let existing: FailureEntity[] = [];
     if (inserted !== candidates.length) {
       const present = await this.findByKeys(manager, candidates);
       const ourIds = new Set(candidates.map((c) => c.id));
       const storedIds = new Set(present.filter((row) => ourIds.has(row.id)).map((row) => row.id));
       storedReports = candidates.filter((c) => storedIds.has(c.id));
-      existingIds = present.filter((row) => !ourIds.has(row.id)).map((row) => row.id);
+      existing = present.filter((row) => !ourIds.has(row.id));
+      stats = await this.options.attributes.prepare(manager, observations(storedReports));
     }
 
     const increments = this.increments(storedReports, groupIds);
-    const [, , , , existing] = await settleAll<unknown>([
-      this.options.grouping.recordFailures(manager, increments),
+    const statements: Array<Promise<unknown>> = [
+      ...this.options.grouping.issueRecordFailures(manager, increments),
       this.options.stats.add(
         manager,
         storedReports.map((r) => ({
@@ -168,21 +180,19 @@ export class IngestionService {
           by: 1,
         })),
       ),
-      this.options.attributes.add(
-        manager,
-        storedReports.map((r) => ({
-          groupId: groupIds.get(r.fingerprint)!,
-          serviceId: r.serviceId,
-          occurredAt: r.occurredAt,
-          attributes: { ...(JSON.parse(r.attributesJson) as Record<string, string>), ...(r.source ? { source: r.source } : {}) },
-        })),
-      ),
-      storedReports.length > 0
-        ? this.options.changes.record(manager, { reportedFailureIds: storedReports.map((r) => r.id), groupIds: increments.map((i) => i.groupId) })
-        : Promise.resolve(),
-      existingIds.length ? manager.getRepository(FailureEntity).findBy({ id: In(existingIds) }) : Promise.resolve([]),
-    ]);
-    return { stored: storedReports.map((r) => toEntity(r, groupIds.get(r.fingerprint)!)), existing: existing as FailureEntity[] };
+      ...this.options.attributes.write(manager, stats),
+    ];
+    if (storedReports.length > 0) {
+      statements.push(this.options.changes.record(manager, { reportedFailureIds: storedReports.map((r) => r.id), groupIds: increments.map((i) => i.groupId) }));
+    }
+    // Everything above is issued (nothing was awaited since): COMMIT goes with it.
+    statements.push(commit());
+    await settleAll(statements);
+    return { stored: storedReports.map((r) => toEntity(r, groupIds.get(r.fingerprint)!)), existing };
+  }
+
+  private observation(r: PreparedReport, groupIds: Map<string, string>): AttributeObservation {
+    return { groupId: groupIds.get(r.fingerprint)!, serviceId: r.serviceId, occurredAt: r.occurredAt, attributesJson: r.attributesJson, source: r.source };
   }
 
   /** Returns how many rows went in (the others repeated a key already stored). */
@@ -203,18 +213,14 @@ export class IngestionService {
     return result.affected ?? 0;
   }
 
-  private async findByKeys(manager: EntityManager, candidates: PreparedReport[]): Promise<Array<{ id: string }>> {
+  /** The failures stored under the candidates' keys, ours and those that were there before. */
+  private async findByKeys(manager: EntityManager, candidates: PreparedReport[]): Promise<FailureEntity[]> {
     const keysByService = new Map<string, string[]>();
     for (const c of candidates) keysByService.set(c.serviceId, [...(keysByService.get(c.serviceId) ?? []), c.idempotencyKey]);
-    const found: Array<{ id: string }> = [];
+    const found: FailureEntity[] = [];
     for (const [serviceId, keys] of keysByService) {
       for (let i = 0; i < keys.length; i += INSERT_CHUNK) {
-        const chunk = keys.slice(i, i + INSERT_CHUNK);
-        const rows: Array<{ id: string }> = await manager.query(
-          `SELECT id FROM failures WHERE service_id = ? AND idempotency_key IN (${chunk.map(() => '?').join(', ')})`,
-          [serviceId, ...chunk],
-        );
-        found.push(...rows);
+        found.push(...(await manager.getRepository(FailureEntity).findBy({ serviceId, idempotencyKey: In(keys.slice(i, i + INSERT_CHUNK)) })));
       }
     }
     return found;

@@ -18,8 +18,26 @@ export interface AttributeObservation {
   groupId: string;
   serviceId: string;
   occurredAt: Date;
-  /** The failure's attributes, plus its source as `source`. */
-  attributes: Record<string, string>;
+  /** The failure's attributes as stored: JSON text of a flat map of strings. */
+  attributesJson: string;
+  /** The failure's source, counted as the attribute `source` (over an attribute of that name). */
+  source: string | null;
+}
+
+/** One group, service, hour, attribute and value as reported, and how many failures had it. */
+interface SeenValue {
+  groupId: string;
+  serviceId: string;
+  hour: number;
+  attribute: string;
+  value: string;
+  count: number;
+}
+
+/** Observations merged (see {@link AttributeStatsWriter.prepare}) with the kept values they need. */
+export interface PreparedAttributes {
+  readonly seen: readonly SeenValue[];
+  readonly kept: ReadonlyMap<string, Set<string>>;
 }
 
 /**
@@ -52,32 +70,56 @@ export class AttributeStatsWriter {
   constructor(private readonly dialect: Dialect) {}
 
   async add(manager: EntityManager, observations: readonly AttributeObservation[]): Promise<void> {
-    // Merged first: per group, service, hour, attribute and value as reported, in the order each
-    // first occurred, which is all that decides whether a value is kept (values are admitted in
-    // the order they first occur, and a kept set never shrinks).
-    const seen = new Map<string, { groupId: string; serviceId: string; hour: number; attribute: string; value: string; count: number }>();
+    await sideBySide(this.write(manager, await this.prepare(manager, observations)));
+  }
+
+  /**
+   * Merges the observations per group, service, hour, attribute and value as reported, in the
+   * order each first occurred, which is all that decides whether a value is kept (values are
+   * admitted in the order they first occur, and a kept set never shrinks), and gets the values
+   * their groups keep (from the cache, else read from the database: all attributes of a group
+   * in one go). Failures with the same group, service, hour and attributes are merged first, so
+   * each distinct set of attributes is parsed and counted once, whatever the batch size.
+   */
+  async prepare(manager: EntityManager, observations: readonly AttributeObservation[]): Promise<PreparedAttributes> {
+    const alike = new Map<string, { o: AttributeObservation; hour: number; count: number }>();
     for (const o of observations) {
-      const names = Object.keys(o.attributes).filter((n) => n !== 'source').sort().slice(0, MAX_ATTRIBUTES_PER_FAILURE);
-      if (o.attributes.source !== undefined) names.push('source');
       const hour = epochHour(o.occurredAt);
-      for (const attribute of names) {
-        const value = storedValue(o.attributes[attribute]!);
+      // JSON text holds no raw NUL (JSON.stringify escapes it), so the source after it cannot shift the key.
+      const key = `${o.groupId}\u0000${o.serviceId}\u0000${hour}\u0000${o.attributesJson}\u0000${o.source || ''}`;
+      const entry = alike.get(key);
+      if (entry) entry.count += 1;
+      else alike.set(key, { o, hour, count: 1 });
+    }
+    const seen = new Map<string, SeenValue>();
+    for (const { o, hour, count } of alike.values()) {
+      const attributes = JSON.parse(o.attributesJson) as Record<string, string>;
+      if (o.source) attributes.source = o.source;
+      for (const attribute of countedAttributes(attributes)) {
+        const value = storedValue(attributes[attribute]!);
         const id = `${o.groupId}\u0000${attribute}\u0000${value}\u0000${o.serviceId}\u0000${hour}`;
         const entry = seen.get(id);
-        if (entry) entry.count += 1;
-        else seen.set(id, { groupId: o.groupId, serviceId: o.serviceId, hour, attribute, value, count: 1 });
+        if (entry) entry.count += count;
+        else seen.set(id, { groupId: o.groupId, serviceId: o.serviceId, hour, attribute, value, count });
       }
     }
-    const kept = await this.keptValues(manager, [...seen.values()]);
+    const values = [...seen.values()];
+    return { seen: values, kept: await this.keptValues(manager, values) };
+  }
 
+  /**
+   * Issues the upsert at once, without reading anything first (so it can travel with the other
+   * statements of its transaction, see runPipelined). Admits the new values into the groups' kept sets.
+   */
+  write(manager: EntityManager, prepared: PreparedAttributes): Array<Promise<unknown>> {
     const tiers = new Map<string, unknown[]>();
     const count = (rows: Map<string, unknown[]>, id: string, row: () => unknown[], by: number) => {
       const existing = rows.get(id);
       if (existing) (existing[existing.length - 1] as number) += by;
       else rows.set(id, [...row(), by]);
     };
-    for (const e of seen.values()) {
-      const value = admit(kept.get(`${e.groupId}\u0000${e.attribute}`)!, e.value);
+    for (const e of prepared.seen) {
+      const value = admit(prepared.kept.get(`${e.groupId}\u0000${e.attribute}`)!, e.value);
       for (const [scope, subject, bucket] of [
         ['GROUP', e.groupId, LIFETIME],
         ['GROUP_HOUR', e.groupId, e.hour],
@@ -89,7 +131,7 @@ export class AttributeStatsWriter {
     }
     // Rows in key order for every writer: concurrent writers wait, never deadlock.
     const rows = [...tiers.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
-    await sideBySide(upsertAdding(manager, this.dialect, 'failure_attribute_tiers', ['scope', 'subject_id', 'bucket', 'attribute', 'value'], ['count'], rows));
+    return upsertAdding(manager, this.dialect, 'failure_attribute_tiers', ['scope', 'subject_id', 'bucket', 'attribute', 'value'], ['count'], rows);
   }
 
   /**
@@ -135,6 +177,13 @@ export class AttributeStatsWriter {
       for (const [key, values] of found) this.known.set(key, values);
     }
   }
+}
+
+/** The attributes a failure counts with: the first MAX_ATTRIBUTES_PER_FAILURE by name, and `source`. */
+function countedAttributes(attributes: Record<string, string>): string[] {
+  const names = Object.keys(attributes).filter((n) => n !== 'source').sort().slice(0, MAX_ATTRIBUTES_PER_FAILURE);
+  if (attributes.source !== undefined) names.push('source');
+  return names;
 }
 
 /** The value as stored: itself while the group has room for it (it is then kept), else "(other)". */

@@ -82,6 +82,40 @@ describe('pipelined MySQL transactions', () => {
     expect(await main.query("SELECT n FROM counters WHERE name = 'rolled-back'")).toEqual([]);
   });
 
+  it('sends COMMIT at the end of the round trip of the statements issued before it', async () => {
+    sent.length = 0;
+    await runPipelined(pipelined, async (manager, commit) => {
+      await manager.query("INSERT INTO items (id, label) VALUES (10, 'first')");
+      // Issued after the commit was asked for, in the same turn of the event loop: still before it.
+      const statements = [manager.query("INSERT INTO counters (name, n) VALUES ('with-commit', 1)"), commit(), manager.query("INSERT INTO items (id, label) VALUES (11, 'late')")];
+      await settleAll<unknown>(statements);
+    });
+    expect(sent).toHaveLength(2);
+    expect(sent[1]!.split(';\n')).toEqual([expect.stringMatching(/^INSERT INTO counters/), expect.stringMatching(/^INSERT INTO items/), 'COMMIT']);
+    expect(await main.query('SELECT id FROM items WHERE id IN (10, 11) ORDER BY id')).toEqual([{ id: 10 }, { id: 11 }]);
+    expect(await main.query("SELECT n FROM counters WHERE name = 'with-commit'")).toEqual([{ n: 1 }]);
+  });
+
+  it('does not commit when a statement of the commit round trip fails, and refuses statements after the commit', async () => {
+    sent.length = 0;
+    const failing = runPipelined(pipelined, async (manager, commit) => {
+      await manager.query("INSERT INTO counters (name, n) VALUES ('not-committed', 1)");
+      await settleAll<unknown>([manager.query("INSERT INTO items (id, label) VALUES (10, 'duplicate key')"), commit()]);
+    });
+    await expect(failing).rejects.toThrow(/Duplicate entry/);
+    expect(sent[sent.length - 1]).toBe('ROLLBACK');
+    expect(await main.query("SELECT n FROM counters WHERE name = 'not-committed'")).toEqual([]);
+
+    let late: Promise<unknown> | undefined;
+    await runPipelined(pipelined, async (manager, commit) => {
+      await settleAll<unknown>([manager.query("INSERT INTO counters (name, n) VALUES ('committed', 1)"), commit()]);
+      late = manager.query("INSERT INTO counters (name, n) VALUES ('after-commit', 1)");
+      await late.catch(() => undefined);
+    });
+    await expect(late).rejects.toThrow(/after the transaction's COMMIT/);
+    expect(await main.query("SELECT name FROM counters WHERE name IN ('committed', 'after-commit')")).toEqual([{ name: 'committed' }]);
+  });
+
   it('keeps the main pool to one statement per query', async () => {
     await expect(main.query('SELECT 1; SELECT 2')).rejects.toThrow(/syntax/i);
   });

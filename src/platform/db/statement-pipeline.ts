@@ -16,6 +16,7 @@ interface Pending {
 }
 
 const START_TRANSACTION = 'START TRANSACTION';
+const COMMIT = 'COMMIT';
 const ROLLBACK = 'ROLLBACK';
 
 /**
@@ -26,19 +27,29 @@ const ROLLBACK = 'ROLLBACK';
  * with the first statement. Once a statement fails, every later one fails without being sent,
  * so nothing can run on the connection after the database rolled the transaction back.
  *
+ * `work` may call `commit` right after issuing its last statements, without awaiting them:
+ * `COMMIT` then travels at the end of the same round trip, so the row locks those statements
+ * take are released as soon as the database has run them, not one event-loop turn and one more
+ * round trip later. Every statement issued before that round trip leaves goes before the
+ * COMMIT; a statement issued after it is refused (it would run outside the transaction), and
+ * `work` must not fail after its commit succeeded. Without a call, the commit follows `work`.
+ *
  * The data source's connections must allow multiple statements (mysql2 `multipleStatements`);
  * statements are formatted (escaped) one by one exactly as mysql2 does for a single query.
  */
-export async function runPipelined<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+export async function runPipelined<T>(dataSource: DataSource, work: (manager: EntityManager, commit: () => Promise<void>) => Promise<T>): Promise<T> {
   const queryRunner = dataSource.createQueryRunner();
+  let committing: Promise<void> | undefined;
+  const commit = (): Promise<void> => (committing ??= queryRunner.commitTransaction());
   try {
     pipeline(queryRunner);
     await queryRunner.startTransaction();
     try {
-      const result = await work(queryRunner.manager);
-      await queryRunner.commitTransaction();
+      const result = await work(queryRunner.manager, commit);
+      await commit();
       return result;
     } catch (error) {
+      committing?.catch(() => undefined);
       await queryRunner.rollbackTransaction().catch(() => undefined);
       throw error;
     }
@@ -62,6 +73,9 @@ function pipeline(queryRunner: QueryRunner): void {
   type Query = (sql: string, params?: unknown[], structured?: boolean) => Promise<unknown>;
   const send = queryRunner.query.bind(queryRunner) as Query;
   let queue: Pending[] = [];
+  /** A COMMIT asked for: it goes last in the next round trip, after whatever else is issued until then. */
+  let commit: Pending | undefined;
+  let committed = false;
   let scheduled = false;
   let failure: unknown;
 
@@ -69,6 +83,11 @@ function pipeline(queryRunner: QueryRunner): void {
     scheduled = false;
     const batch = queue;
     queue = [];
+    if (commit) {
+      batch.push(commit);
+      commit = undefined;
+      committed = true;
+    }
     if (failure !== undefined) {
       for (const entry of batch) entry.reject?.(failure);
       return;
@@ -103,8 +122,10 @@ function pipeline(queryRunner: QueryRunner): void {
       queue.push({ sql, params, structured });
       return Promise.resolve(structured ? new QueryResult() : undefined);
     }
+    if (committed || (commit && sql === COMMIT)) return Promise.reject(new Error(`Statement issued after the transaction's COMMIT: ${sql.slice(0, 60)}`));
     return new Promise((resolve, reject) => {
-      queue.push({ sql, params, structured, resolve, reject });
+      if (sql === COMMIT) commit = { sql, params, structured, resolve, reject };
+      else queue.push({ sql, params, structured, resolve, reject });
       if (!scheduled) {
         scheduled = true;
         setImmediate(() => void flush());

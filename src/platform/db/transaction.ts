@@ -36,11 +36,12 @@ export class TransactionRunner {
   /**
    * Like {@link run}, for a transaction whose statements may travel together: on MySQL, the
    * statements that `work` issues side by side go in one round trip (see runPipelined), and
-   * deadlocks are retried the same way.
+   * deadlocks are retried the same way. `commit`, called right after the last statements are
+   * issued, sends COMMIT with them (see runPipelined); elsewhere the commit follows `work` as usual.
    */
-  runPipelined<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  runPipelined<T>(work: (manager: EntityManager, commit: () => Promise<void>) => Promise<T>): Promise<T> {
     const pipelineSource = this.pipelineSource;
-    if (this.dialect.engine === 'sqlite' || !pipelineSource) return this.run(work);
+    if (this.dialect.engine === 'sqlite' || !pipelineSource) return this.run((manager) => work(manager, commitAtTheEnd));
     return this.withDeadlockRetry(() => runPipelined(pipelineSource, work));
   }
 
@@ -69,6 +70,9 @@ export class TransactionRunner {
     }
   }
 }
+
+/** Without a pipeline the transaction commits when `work` returns. */
+const commitAtTheEnd = (): Promise<void> => Promise.resolve();
 
 function isRetryableMysqlError(error: unknown): boolean {
   const errno = (error as { errno?: number; driverError?: { errno?: number } })?.driverError?.errno ?? (error as { errno?: number })?.errno;

@@ -198,13 +198,17 @@ export class IngestionService {
   /** Returns how many rows went in (the others repeated a key already stored). */
   private async insertIgnoringDuplicates(manager: EntityManager, rows: PreparedReport[], groupIds: Map<string, string>): Promise<number> {
     const placeholders = `(${FAILURE_COLUMNS.map(() => '?').join(', ')})`;
-    const params = rows.flatMap((r) => {
-      const at = toDbTimestamp(r.receivedAt);
-      return [
+    const params: unknown[] = [];
+    // The reports of one request share their receipt time: format it once, not per row.
+    let receivedAt: Date | undefined;
+    let at = '';
+    for (const r of rows) {
+      if (r.receivedAt !== receivedAt) at = toDbTimestamp((receivedAt = r.receivedAt));
+      params.push(
         r.id, r.serviceId, groupIds.get(r.fingerprint)!, r.idempotencyKey, r.taskType, r.taskId, r.pattern, r.source, FailureStatus.FAILED, r.attempt, r.severity,
         r.errorType, r.errorMessage, r.stackTrace, r.payloadJson, r.attributesJson, toDbTimestamp(r.occurredAt), at, at,
-      ];
-    });
+      );
+    }
     const result = await manager.queryRunner!.query(
       `${this.options.dialect.insertIgnore()} failures (${FAILURE_COLUMNS.join(', ')}) VALUES ${rows.map(() => placeholders).join(', ')}`,
       params,

@@ -213,6 +213,11 @@ describe('normalizeMessage', () => {
     ['TLS handshake failed over HTTP2 to s3.eu-west-1.amazonaws.com (utf8 decode, int64 overflow)', 'TLS handshake failed over HTTP2 to s3.eu-west-1.amazonaws.com (utf8 decode, int64 overflow)'],
     ['Range 10-20 rejected by HTTP/1.1 proxy, expected UTF-8', 'Range <num>-<num> rejected by HTTP/1.1 proxy, expected UTF-8'],
     ['  spread\tover\n\n  several   lines  ', 'spread over several lines'],
+    // Tokens start after a non-word character, except double quotes and backticks, which may follow a letter.
+    ['column name"order_id"is ambiguous', 'column name"<value>"is ambiguous'],
+    ['run`ls -la`now failed with 2', 'run`<value>`now failed with <num>'],
+    ["it's 'x' and user's key 'abc'", "it's '<value>' and user's key '<value>'"],
+    ['id=42,count=7;x12 y_3 z.4 5', 'id=<num>,count=<num>;x12 y_3 z.4 <num>'],
   ])('normalises %j to %j', (message, expected) => {
     expect(normalizeMessage(message)).toBe(expected);
   });

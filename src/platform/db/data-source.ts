@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { format as mysqlFormat } from 'mysql2';
 import { DataSource, type DataSourceOptions, type EntitySchema, type MixedList } from 'typeorm';
 import type { DatabaseConfig } from '../../config';
 import { mysqlMigrations } from './migrations/mysql';
@@ -61,5 +62,18 @@ export function createDataSource(database: DatabaseConfig, entities: Entities): 
  * can never carry a second one. No migrations: the main data source runs them.
  */
 export function createPipelineDataSource(database: Extract<DatabaseConfig, { type: 'mysql' }>, entities: Entities, poolSize: number): DataSource {
-  return new DataSource({ ...dataSourceOptions(database, entities), poolSize, multipleStatements: true, migrations: [] } as DataSourceOptions);
+  const options = dataSourceOptions(database, entities) as DataSourceOptions & { extra?: Record<string, unknown> };
+  return new DataSource({ ...options, extra: { ...options.extra, queryFormat: formatOnce }, poolSize, multipleStatements: true, migrations: [] } as DataSourceOptions);
+}
+
+/**
+ * mysql2's own formatting, except that SQL without values is sent as it is. mysql2 formats every
+ * query, also one without values: the pipeline's multi-statement query, already formatted
+ * statement by statement, would be scanned again for placeholders, character by character
+ * through every escaped string it holds (hundreds of kilobytes for a batch of failures).
+ * Without values that scan can only give back the same text.
+ */
+function formatOnce(this: { config: { stringifyObjects?: boolean } }, sql: string, values: unknown, timezone: string): string {
+  if (values === undefined || values === null || (Array.isArray(values) && values.length === 0)) return sql;
+  return mysqlFormat(sql, values as Parameters<typeof mysqlFormat>[1], this.config.stringifyObjects, timezone);
 }

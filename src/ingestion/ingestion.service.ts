@@ -138,7 +138,7 @@ export class IngestionService {
    */
   private async write(manager: EntityManager, candidates: PreparedReport[], commit: () => Promise<void>): Promise<{ stored: FailureEntity[]; existing: FailureEntity[] }> {
     const groupIds = new Map<string, string>();
-    for (const report of candidates) groupIds.set(report.fingerprint, this.options.grouping.groupIdFor(report.fingerprint));
+    for (const { fingerprint } of candidates) if (!groupIds.has(fingerprint)) groupIds.set(fingerprint, this.options.grouping.groupIdFor(fingerprint));
     const chunks: PreparedReport[][] = [];
     for (let i = 0; i < candidates.length; i += INSERT_CHUNK) chunks.push(candidates.slice(i, i + INSERT_CHUNK));
     // The attribute rollup's merge (and any read it needs) goes with the inserts, for all

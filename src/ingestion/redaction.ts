@@ -208,15 +208,23 @@ export function redactJson(value: unknown, options: RedactionOptions): Redaction
     if (node === null || typeof node !== 'object') return node;
     if (depth > MAX_REDACTION_DEPTH) return TOO_DEEP;
     if (Array.isArray(node)) return node.map((item) => visit(item, depth + 1));
-    // Object.fromEntries defines own properties, so a "__proto__" key stays plain data.
-    return Object.fromEntries(
-      Object.entries(node).map(([key, child]) => {
-        if (!isSensitiveKey(key, keys)) return [key, visit(child, depth + 1)];
+    // Built in place (no [key, value] array per property): every payload of every report goes through here.
+    const copy: Record<string, unknown> = {};
+    for (const key of Object.keys(node)) {
+      const child = (node as Record<string, unknown>)[key];
+      let value: unknown;
+      if (isSensitiveKey(key, keys)) {
         const whole = redactWhole(child);
         redacted += whole.redacted;
-        return [key, whole.value];
-      }),
-    );
+        value = whole.value;
+      } else {
+        value = visit(child, depth + 1);
+      }
+      // Defined, not assigned, for "__proto__": it stays plain data instead of setting the prototype.
+      if (key === '__proto__') Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true });
+      else copy[key] = value;
+    }
+    return copy;
   };
   return { value: visit(value, 0), redacted };
 }

@@ -73,6 +73,8 @@ const TOKEN = new RegExp(
 );
 
 const WHITESPACE = /\s+/g;
+/** Whitespace other than a plain space, or two spaces in a row: what WHITESPACE would change. */
+const COLLAPSIBLE = /[^\S ]| {2}/;
 const URL_TRAILING_PUNCTUATION = /[.,;:!?)\]}]+$/;
 const URL_IPV4_HOST = /(\/\/|@)(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?$/;
 // Numeric, uuid, hex (with a digit) or long base64/url-safe tokens with a digit.
@@ -125,7 +127,9 @@ function splitOnce(text: string, separator: string): [string, string | undefined
  * and collapses whitespace. Numbers glued to letters (HTTP2, utf8, S3, int64) are kept.
  */
 export function normalizeMessage(message: string): string {
-  return message.replace(WHITESPACE, ' ').replace(TOKEN, replaceToken).trim();
+  // Collapsing copies the whole message; most have nothing to collapse (only single plain spaces).
+  const collapsed = COLLAPSIBLE.test(message) ? message.replace(WHITESPACE, ' ') : message;
+  return collapsed.replace(TOKEN, replaceToken).trim();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { In } from 'typeorm';
 import type { Logger } from 'pino';
@@ -10,6 +9,7 @@ import { DeliveryError, type OutboxHandler, type OutboxWorker } from '../platfor
 import { KeyedCoalescer } from '../platform/keyed-coalescer';
 import { TickBatcher } from '../platform/tick-batcher';
 import type { EventBus } from '../platform/pubsub';
+import { settleAll } from '../platform/db';
 import type { ServiceEntity, ServiceRegistry } from '../registry';
 import { IncidentEntity } from '../incidents/incident.entity';
 import { type FailuresReportedEvent, type FailuresUpdatedEvent, type GroupsUpdatedEvent, type IncidentUpdatedEvent, LiveTopic, snapshotFailure, snapshotGroup } from './live-events';
@@ -27,7 +27,13 @@ export interface LiveFeedOptions {
   logger: Logger;
   /** At most one group update per group per this many milliseconds. */
   coalesceMs: number;
-  /** Others that act on committed changes (escalation), before the live events go out. */
+  /**
+   * Failure events start at least this many ms apart (LIVE_FLUSH_INTERVAL_MS; default 0): the
+   * first change after a quiet spell is published at once, those that follow within this time
+   * go together in the next event (one read, one publish, one bus message for all of them).
+   */
+  batchIntervalMs?: number;
+  /** Others that act on committed changes (escalation), side by side with the live events. */
   followers?: Array<(change: Change) => Promise<void>>;
 }
 
@@ -41,28 +47,33 @@ export class LiveFeed implements ChangeLog, OutboxHandler<Change> {
   readonly kind = LIVE_CHANGES_KIND;
   readonly groups: KeyedCoalescer;
 
-  /** The failures of every row the outbox hands over within one tick: one read, one event. */
+  /** The failures of every row the outbox hands over within one batch (see batchIntervalMs): one read, one event. */
   private readonly reported: TickBatcher<string>;
   private readonly updated: TickBatcher<string>;
 
   constructor(private readonly options: LiveFeedOptions) {
     this.groups = new KeyedCoalescer(options.coalesceMs, (ids) => this.publishGroups(ids), options.logger);
-    this.reported = new TickBatcher((ids) => this.publishFailures(LiveTopic.FAILURE_REPORTED, ids));
-    this.updated = new TickBatcher((ids) => this.publishFailures(LiveTopic.FAILURE_UPDATED, ids));
+    this.reported = new TickBatcher((ids) => this.publishFailures(LiveTopic.FAILURE_REPORTED, ids), options.batchIntervalMs);
+    this.updated = new TickBatcher((ids) => this.publishFailures(LiveTopic.FAILURE_UPDATED, ids), options.batchIntervalMs);
   }
 
   async record(manager: EntityManager, change: Change): Promise<void> {
-    // A key of its own: live rows need no order between them, so they never wait for each other.
-    await this.options.outbox.enqueue(manager, LIVE_CHANGES_KIND, `live:${randomUUID()}`, change);
+    // Live rows need no order between them: each is handed over the moment its transaction commits.
+    await this.options.outbox.enqueueUnordered(manager, LIVE_CHANGES_KIND, change);
   }
 
   committed(): void {
-    this.options.outbox.nudge();
+    this.options.outbox.committed();
   }
 
   async handle(change: Change): Promise<void> {
-    for (const follow of this.options.followers ?? []) await follow(change);
-    // Rows claimed together are published together; a failed publish fails (and reschedules) each of them.
+    // Followers (an escalation evaluation: a transaction of its own) do not hold the live events
+    // back; the row is done once both are, so a crash before then still repeats both.
+    await settleAll([...(this.options.followers ?? []).map((follow) => follow(change)), this.publishChange(change)]);
+  }
+
+  private async publishChange(change: Change): Promise<void> {
+    // Rows handled together are published together; a failed publish fails (and reschedules) each of them.
     if (change.reportedFailureIds?.length) await this.reported.add(change.reportedFailureIds);
     if (change.updatedFailureIds?.length) await this.updated.add(change.updatedFailureIds);
     if (change.groupIds?.length) void this.groups.touch(change.groupIds);

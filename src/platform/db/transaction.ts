@@ -16,6 +16,8 @@ const MAX_TRANSACTION_ATTEMPTS = 5;
  */
 export class TransactionRunner {
   private tail: Promise<unknown> = Promise.resolve();
+  /** The after-commit hooks of each transaction open through this runner, by its manager. */
+  private readonly hooks = new WeakMap<EntityManager, Array<() => void>>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -26,11 +28,24 @@ export class TransactionRunner {
 
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (this.dialect.engine === 'sqlite') {
-      const result = this.tail.then(() => this.dataSource.transaction(work));
+      const result = this.tail.then(() => this.withHooks((tracked) => this.dataSource.transaction(tracked), work));
       this.tail = result.catch(() => undefined);
       return result;
     }
-    return this.runWithDeadlockRetry(work);
+    return this.withDeadlockRetry(() => this.withHooks((tracked) => this.dataSource.transaction(tracked), work));
+  }
+
+  /**
+   * Runs `hook` once the transaction that `manager` belongs to has committed (never if it rolls
+   * back; a retried attempt starts with none). Returns false, registering nothing, when
+   * `manager` is not a transaction this runner has open: the caller must then learn of the
+   * commit some other way. Hooks must not throw (the commit has happened whatever they do).
+   */
+  afterCommit(manager: EntityManager, hook: () => void): boolean {
+    const hooks = this.hooks.get(manager);
+    if (!hooks) return false;
+    hooks.push(hook);
+    return true;
   }
 
   /**
@@ -42,7 +57,7 @@ export class TransactionRunner {
   runPipelined<T>(work: (manager: EntityManager, commit: () => Promise<void>) => Promise<T>): Promise<T> {
     const pipelineSource = this.pipelineSource;
     if (this.dialect.engine === 'sqlite' || !pipelineSource) return this.run((manager) => work(manager, commitAtTheEnd));
-    return this.withDeadlockRetry(() => runPipelined(pipelineSource, work));
+    return this.withDeadlockRetry(() => this.withHooks((tracked) => runPipelined(pipelineSource, tracked), work));
   }
 
   /**
@@ -55,8 +70,26 @@ export class TransactionRunner {
     return this.withDeadlockRetry(() => this.dataSource.query(sql, params));
   }
 
-  private runWithDeadlockRetry<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.withDeadlockRetry(() => this.dataSource.transaction(work));
+  /** One attempt of a transaction: `open` runs `tracked` inside it; hooks run after it committed. */
+  private async withHooks<T, A extends unknown[]>(
+    open: (tracked: (manager: EntityManager, ...rest: A) => Promise<T>) => Promise<T>,
+    work: (manager: EntityManager, ...rest: A) => Promise<T>,
+  ): Promise<T> {
+    const hooks: Array<() => void> = [];
+    let opened: EntityManager | undefined;
+    let result: T;
+    try {
+      result = await open((manager, ...rest) => {
+        opened = manager;
+        this.hooks.set(manager, hooks);
+        return work(manager, ...rest);
+      });
+    } finally {
+      // SQLite hands every transaction the same manager: forget it before the next one opens.
+      if (opened && this.hooks.get(opened) === hooks) this.hooks.delete(opened);
+    }
+    for (const hook of hooks) hook();
+    return result;
   }
 
   private async withDeadlockRetry<T>(attemptOnce: () => Promise<T>): Promise<T> {

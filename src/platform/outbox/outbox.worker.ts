@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { type Dialect, toDbTimestamp, type TransactionRunner } from '../db';
@@ -44,6 +45,21 @@ export interface OutboxOptions {
 const DEFAULT_LEASE_MS = 60_000; // 1 minute
 const DEFAULT_BATCH_SIZE = 20;
 const DEFAULT_BULK_BATCH_SIZE = 200;
+/** Ordering keys per `UPDATE … WHERE ordering_key IN (…)` when marking handed-over rows done. */
+const DONE_CHUNK = 500;
+/**
+ * Handed-over rows are marked DONE this long after the first of them was delivered, all
+ * together: one write a few times a second instead of one per commit (on SQLite each is a turn
+ * in the one write queue). A crash in between only repeats them once their lease runs out.
+ */
+const DONE_MARK_DELAY_MS = 200;
+
+/** A row this process wrote and delivers itself once its transaction committed. */
+interface HandedOver {
+  kind: string;
+  key: string;
+  payload: string;
+}
 
 /**
  * Transactional outbox: rows are written with the state change that causes them and delivered
@@ -64,6 +80,15 @@ export class OutboxWorker {
   private pollAgain = false;
   /** The last claim hit a limit: more rows may be waiting. */
   private claimedFull = false;
+  /** A row was enqueued in a transaction whose commit the worker is not told of (see `committed`). */
+  private untracked = false;
+  /** Handed-over deliveries in flight, and keys of delivered ones still to mark DONE. */
+  private readonly handing = new Set<Promise<void>>();
+  private doneKeys: string[] = [];
+  /** Keys of rows handed over and not yet marked DONE: the poller leaves them to the hand-over. */
+  private readonly ownKeys = new Set<string>();
+  private doneTimer: NodeJS.Timeout | undefined;
+  private doneWrite: Promise<void> | undefined;
 
   constructor(private readonly options: OutboxOptions) {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
@@ -77,14 +102,48 @@ export class OutboxWorker {
     this.handlers.set(handler.kind, handler as OutboxHandler<never>);
   }
 
-  /** Adds a row inside the caller's transaction; it is delivered only if that transaction commits. */
+  /**
+   * Adds a row inside the caller's transaction; it is delivered only if that transaction commits.
+   * In a transaction of the runner, its commit asks for a poll at once.
+   */
   async enqueue(manager: EntityManager, kind: string, orderingKey: string, payload: unknown, availableAt?: Date): Promise<void> {
     if (!this.handlers.has(kind)) throw new Error(`No outbox handler registered for "${kind}"`);
     const now = this.now();
+    if (!this.options.transactions.afterCommit(manager, () => this.nudge())) this.untracked = true;
     await manager.query(
       'INSERT INTO outbox (kind, ordering_key, payload, status, attempts, available_at, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?, ?)',
       [kind, orderingKey, JSON.stringify(payload), 'PENDING', toDbTimestamp(availableAt ?? now), toDbTimestamp(now), toDbTimestamp(now)],
     );
+  }
+
+  /**
+   * Adds a row that needs no order relative to any other (a key of its own), inside the caller's
+   * transaction. While the worker runs and the transaction is the runner's, the row is written
+   * already leased to this process and handed to its handler the moment the transaction commits,
+   * with no poll and no claim in between; it is marked DONE afterwards. If this process dies
+   * first, the lease runs out and any worker delivers it as usual; if the delivery fails, the
+   * lease is given up and the poller retries it with backoff. Otherwise it is an ordinary row.
+   */
+  async enqueueUnordered(manager: EntityManager, kind: string, payload: unknown): Promise<void> {
+    if (!this.handlers.has(kind)) throw new Error(`No outbox handler registered for "${kind}"`);
+    const now = this.now();
+    const row: HandedOver = { kind, key: `${kind}:${randomUUID()}`, payload: JSON.stringify(payload) };
+    const handedOver = this.started && this.options.transactions.afterCommit(manager, () => this.handOver(row));
+    if (!handedOver && !this.options.transactions.afterCommit(manager, () => this.nudge())) this.untracked = true;
+    await manager.query(
+      'INSERT INTO outbox (kind, ordering_key, payload, status, attempts, available_at, locked_until, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)',
+      [kind, row.key, row.payload, 'PENDING', toDbTimestamp(now), handedOver ? toDbTimestamp(new Date(now.getTime() + this.leaseMs)) : null, toDbTimestamp(now), toDbTimestamp(now)],
+    );
+  }
+
+  /**
+   * A caller's transaction that enqueued rows committed. Only rows enqueued outside the runner's
+   * transactions need this (the runner tells the worker of its own commits): then it polls now.
+   */
+  committed(): void {
+    if (!this.untracked) return;
+    this.untracked = false;
+    this.nudge();
   }
 
   start(): void {
@@ -104,6 +163,11 @@ export class OutboxWorker {
     this.started = false;
     clearTimeout(this.timer);
     await this.running;
+    await Promise.all(this.handing);
+    clearTimeout(this.doneTimer);
+    this.doneTimer = undefined;
+    await this.doneWrite;
+    if (this.doneKeys.length > 0) await (this.doneWrite = this.writeDone());
   }
 
   /** Makes every pending row of these kinds due now (after the outage that delayed them ended). */
@@ -133,7 +197,9 @@ export class OutboxWorker {
 
   /** Claims and delivers one batch; returns how many rows it delivered or rescheduled. */
   async runOnce(): Promise<number> {
-    const rows = await this.claim();
+    // A row this process is still handing over may be claimable already (its lease ran out on a
+    // clock that jumped, or a slow delivery): it is not delivered twice from here.
+    const rows = (await this.claim()).filter((row) => !this.ownKeys.has(row.orderingKey));
     const delivered = (await Promise.all(rows.map(async (row) => ((await this.deliver(row)) ? row : undefined)))).filter((r) => r !== undefined);
     if (delivered.length > 0) {
       // One statement for the whole batch: a crash before it only means these are delivered again.
@@ -144,6 +210,54 @@ export class OutboxWorker {
       for (const row of delivered) this.options.metrics?.delivered(row.kind);
     }
     return rows.length;
+  }
+
+  /** Delivers a committed row handed over by its transaction (see enqueueUnordered). */
+  private handOver(row: HandedOver): void {
+    const handler = this.handlers.get(row.kind)!;
+    this.ownKeys.add(row.key);
+    const delivery = (async () => {
+      try {
+        await handler.handle(JSON.parse(row.payload) as never, 1);
+      } catch (error) {
+        this.ownKeys.delete(row.key);
+        // The poller takes it from here: retries with backoff, counts attempts, gives up.
+        this.options.logger.debug({ kind: row.kind, err: (error as Error).message }, 'handed-over outbox delivery failed; released to the poller');
+        await this.write("UPDATE outbox SET locked_until = NULL, updated_at = ? WHERE ordering_key = ? AND status = 'PENDING'", [toDbTimestamp(this.now()), row.key]).catch(
+          (release: unknown) => this.options.logger.warn({ err: release, kind: row.kind }, 'outbox lease not released; the row waits out its lease'),
+        );
+        this.nudge();
+        return;
+      }
+      this.options.metrics?.delivered(row.kind);
+      this.doneKeys.push(row.key);
+      if (!this.doneTimer && !this.doneWrite) {
+        this.doneTimer = setTimeout(() => {
+          this.doneTimer = undefined;
+          this.doneWrite = this.writeDone();
+        }, DONE_MARK_DELAY_MS);
+      }
+    })();
+    this.handing.add(delivery);
+    void delivery.finally(() => this.handing.delete(delivery));
+  }
+
+  /** Marks handed-over rows DONE, all that gathered meanwhile in one statement (per chunk); keys added during the write go too. */
+  private async writeDone(): Promise<void> {
+    while (this.doneKeys.length > 0) {
+      const keys = this.doneKeys.splice(0, DONE_CHUNK);
+      try {
+        await this.write(
+          `UPDATE outbox SET status = 'DONE', attempts = attempts + 1, locked_until = NULL, last_error = NULL, updated_at = ? WHERE ordering_key IN (${keys.map(() => '?').join(', ')})`,
+          [toDbTimestamp(this.now()), ...keys],
+        );
+      } catch (error) {
+        // Delivered but still PENDING: once the lease runs out they are delivered again (at least once).
+        this.options.logger.warn({ err: error, rows: keys.length }, 'handed-over outbox rows not marked done');
+      }
+      for (const key of keys) this.ownKeys.delete(key);
+    }
+    this.doneWrite = undefined;
   }
 
   /** Single-statement writes go through the runner: on SQLite that keeps them out of another caller's open transaction. */

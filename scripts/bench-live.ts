@@ -29,6 +29,7 @@
  *   BENCH_DRAIN_IDLE_MS     after the load, stop waiting once nothing arrived for this long (default 5000)
  *   BENCH_DATABASE_URL      mysql://user@host:port: run the app on MariaDB/MySQL (a fresh database, dropped at the end)
  *   BENCH_REDIS_URL         redis://host:port: run the app with the Redis event bus
+ *   BENCH_LIVE_FLUSH_INTERVAL_MS  the app's LIVE_FLUSH_INTERVAL_MS (default: the app's default)
  *   BENCH_SCENARIOS         comma list of failure-desk,bare,bare-batched (default all; bare alone still starts the app
  *                           briefly, without load, to capture the real message it imitates)
  *   BENCH_CPU_PROF_DIR      profile the app server process over the measured window (V8 sampling profiler),

@@ -125,7 +125,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const bus = createEventBus(config.redisUrl, logger);
   // Escalation acts on the same committed changes as the live feeds; it is wired in below.
   const followers: Array<(change: Change) => Promise<void>> = [];
-  const liveFeed = new LiveFeed({ dataSource, registry, outbox, bus, metrics, logger, coalesceMs: config.live.coalesceMs, followers });
+  const liveFeed = new LiveFeed({ dataSource, registry, outbox, bus, metrics, logger, coalesceMs: config.live.coalesceMs, batchIntervalMs: config.live.flushIntervalMs, followers });
   outbox.register(liveFeed);
   // Live rows that waited out a Redis outage are due again the moment it is back.
   bus.onRecovered(() => void outbox!.makeDue(LIVE_KINDS).then(() => outbox!.nudge()));
@@ -316,6 +316,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       maxSubscriptionsPerConnection: config.live.maxSubscriptionsPerConnection,
       maxConnectionsPerToken: config.live.maxConnectionsPerToken,
       bufferLimit: config.live.bufferLimit,
+      flushIntervalMs: config.live.flushIntervalMs,
     },
     authenticate: async (authorization) => {
       const principal = await auth.authenticate(parseBearer(authorization));

@@ -76,6 +76,7 @@ async function startApp(): Promise<{ ready: Reply; handle(command: Command): Pro
       LIVE_BUFFER_LIMIT: '1000000',
       WS_KEEPALIVE_MS: '600000',
       ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
+      ...(process.env.BENCH_LIVE_FLUSH_INTERVAL_MS ? { LIVE_FLUSH_INTERVAL_MS: process.env.BENCH_LIVE_FLUSH_INTERVAL_MS } : {}),
     });
     app = await createApp({ ...base, database: database.config }, { logger: pino({ level: 'silent' }) });
   } catch (error) {

@@ -67,6 +67,14 @@ export interface Config {
      * bytes (`ws.bufferedAmount`) are compared with this many messages of the size being sent.
      */
     readonly bufferLimit: number;
+    /**
+     * Least time between two failure events published, and between two writes of live events
+     * to the sockets, in ms (0: none): the first change after a quiet spell goes out at once,
+     * those within this time after one wait and go out together with the next. Trades up to
+     * this much latency for one read-back, one bus message and one write per socket per
+     * interval instead of one per commit.
+     */
+    readonly flushIntervalMs: number;
     readonly maxSubscriptionsPerConnection: number;
     readonly maxConnectionsPerToken: number;
     /** Largest WebSocket message accepted, in bytes. */
@@ -167,6 +175,7 @@ export function loadConfig(env: Env = process.env): Config {
     live: {
       coalesceMs: int('LIVE_COALESCE_MS', 250, 0, 60_000),
       bufferLimit: int('LIVE_BUFFER_LIMIT', 1_000, 1, 1_000_000),
+      flushIntervalMs: int('LIVE_FLUSH_INTERVAL_MS', 50, 0, 1_000),
       maxSubscriptionsPerConnection: int('WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 10_000),
       maxConnectionsPerToken: int('WS_MAX_CONNECTIONS_PER_TOKEN', 100, 1, 1_000_000),
       maxMessageBytes: int('WS_MAX_MESSAGE_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),

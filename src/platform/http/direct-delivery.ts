@@ -9,6 +9,12 @@ export interface DirectDeliveryOptions {
    * being sent is too slow: `closeAsSlow` runs and it gets nothing more.
    */
   bufferLimit: number;
+  /**
+   * Least time between two writes to the sockets, in ms (0: none). The first event after a
+   * quiet spell goes out at once; events that follow within this time wait for it and go out
+   * together, so a socket gets at most one write per interval however the events arrive.
+   */
+  flushIntervalMs: number;
   formatError(error: GraphQLError): GraphQLError;
   closeAsSlow(socket: WebSocket): void;
   /** Counts `next` messages handed to sockets (called once per tick with the tick's count). */
@@ -21,11 +27,14 @@ export interface DirectDeliveryOptions {
  * variables, operation name) share one `SharedOperation`: each event is executed and
  * serialised once for all of them, and each socket gets only its own
  * `{"id":…,"type":"next","payload":` envelope around the shared bytes. The frames a socket
- * gets while one callback and the promise jobs it started run (a "tick" below: a bus event
- * and its executions) are written together at process.nextTick as one buffer: one syscall
- * however many events that carried. Not setImmediate, which on a busy server waits behind
- * every I/O callback of the loop iteration. A socket that stops reading is noticed by its
- * unsent bytes (`ws.bufferedAmount`), not by a queue per subscriber.
+ * gets until the next flush (a "tick" below) are written together as one buffer: one syscall
+ * however many events that carried. The flush runs at process.nextTick (once the callback that
+ * made the frames and its promise jobs are done; not setImmediate, which on a busy server
+ * waits behind every I/O callback of the loop iteration) unless the last one was less than
+ * `flushIntervalMs` ago, when it runs that much after the last: events that arrive one
+ * callback each (Redis messages, commits handed over one by one) share a write instead of
+ * costing every socket a syscall each. A socket that stops reading is noticed by its unsent
+ * bytes (`ws.bufferedAmount`), not by a queue per subscriber.
  *
  * graphql-ws still runs the protocol (connection_init, subscribe, complete, ping, errors): it
  * holds the iterator `subscribe` returns, which yields nothing and ends with the subscription.
@@ -37,6 +46,8 @@ export class DirectDelivery {
   private readonly operations = new Map<string, SharedOperation>();
   private readonly touched: SocketOutput[] = [];
   private flushScheduled = false;
+  /** performance.now() of the last flush. */
+  private lastFlushAt = Number.NEGATIVE_INFINITY;
   private deliveredInTick = 0;
 
   constructor(private readonly options: DirectDeliveryOptions) {}
@@ -109,7 +120,9 @@ export class DirectDelivery {
       this.touched.push(output);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        process.nextTick(this.flush);
+        const waitMs = this.lastFlushAt + this.options.flushIntervalMs - performance.now();
+        if (waitMs > 0) setTimeout(this.flush, waitMs);
+        else process.nextTick(this.flush);
       }
     }
     if (output.raw) output.frames.push(frameHeader(prefix.length + payload.length + 1), prefix, payload, CLOSING_BRACE);
@@ -119,6 +132,7 @@ export class DirectDelivery {
 
   private readonly flush = (): void => {
     this.flushScheduled = false;
+    this.lastFlushAt = performance.now();
     for (const output of this.touched) {
       if (output.frames!.length) this.writeOut(output);
       output.frames = undefined;

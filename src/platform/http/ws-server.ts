@@ -32,6 +32,8 @@ export interface WsLimits {
   maxConnectionsPerToken: number;
   /** A socket whose unsent bytes exceed this many messages of the size being sent is closed as too slow. */
   bufferLimit: number;
+  /** Least time between two writes of live events to the sockets, in ms (DirectDelivery); default 0, none. */
+  flushIntervalMs?: number;
 }
 
 export interface WsServerOptions<P, C> {
@@ -77,6 +79,7 @@ export function createWsServer<P, C>(options: WsServerOptions<P, C>): { dispose(
 
   const direct = new DirectDelivery({
     bufferLimit: limits.bufferLimit,
+    flushIntervalMs: limits.flushIntervalMs ?? 0,
     formatError: options.formatError,
     closeAsSlow,
     delivered: (count) => metrics.liveEventsDelivered.inc(count),

@@ -2,7 +2,8 @@ import type { GraphQLSchema } from 'graphql';
 import { Role, authChecker, requireRole } from './auth';
 import type { GraphQLContext } from './context';
 import { FailureGroupResolver, FailureResolver } from './failures';
-import { IngestionResolver } from './ingestion';
+import { INGESTION_ROLES, IngestionResolver } from './ingestion';
+import type { RawReport } from './ingestion/report-normalizer';
 import { buildGraphQLSchema } from './platform/graphql';
 import { RegistryResolver } from './registry';
 import { LiveResolver } from './subscriptions/live.resolver';
@@ -23,7 +24,29 @@ export function buildAppSchema(instances: Map<unknown, unknown> = new Map()): Gr
   // token (as `me`), entities for viewers and above (as the queries that return them).
   guardQueryField(schema, '_service', (context) => requireRole(context.principal, [Role.REPORTER, Role.VIEWER]));
   guardQueryField(schema, '_entities', (context) => requireRole(context.principal, [Role.VIEWER]));
+  const ingestion = instances.get(IngestionResolver) as IngestionResolver | undefined;
+  if (ingestion) {
+    // A batch of reports is up to 1,000 input objects, already coerced by graphql-js; type-graphql
+    // would copy each into a FailureReportInput instance first (no validation is configured:
+    // `validate: false`), only for prepareReport to read the same fields. Same role check as
+    // @Authorized, then the resolver method with the coerced input as it is.
+    resolveMutationField(schema, 'reportFailure', (args, context) => {
+      requireRole(context.principal, INGESTION_ROLES);
+      return ingestion.reportFailure(args.input as RawReport, context);
+    });
+    resolveMutationField(schema, 'reportFailures', (args, context) => {
+      requireRole(context.principal, INGESTION_ROLES);
+      return ingestion.reportFailures(args.input as RawReport[], context);
+    });
+  }
   return schema;
+}
+
+/** Replaces the resolver of a mutation field: (args, context) → result. */
+function resolveMutationField(schema: GraphQLSchema, name: string, resolve: (args: Record<string, unknown>, context: GraphQLContext) => unknown): void {
+  const field = schema.getMutationType()?.getFields()[name];
+  if (!field?.resolve) throw new Error(`The schema has no resolver for Mutation.${name}`);
+  field.resolve = (_source, args, context: GraphQLContext) => resolve(args, context);
 }
 
 function guardQueryField(schema: GraphQLSchema, name: string, check: (context: GraphQLContext) => void): void {

@@ -226,6 +226,19 @@ export function topApplicationFrames(stackTrace: string, limit: number = DEFAULT
 /** Failures of one pattern repeat one stack trace: parse each distinct trace once. */
 const FRAMES = new LruCache<string, string[]>(2_000);
 
+/**
+ * Failures of one pattern hash the same components (the template has no variable parts left):
+ * the digest of each recent distinct input is kept. Inputs over HASHED_MAX_CHARS are hashed
+ * every time, so the cache stays within a few megabytes.
+ */
+const HASHES = new LruCache<string, string>(1_000);
+const HASHED_MAX_CHARS = 4_096;
+
+function sha256Hex(text: string): string {
+  const hash = (): string => createHash('sha256').update(text).digest('hex');
+  return text.length > HASHED_MAX_CHARS ? hash() : HASHES.getOrCompute(text, hash);
+}
+
 function truncate(text: string, maxLength: number): string {
   if (text.length <= maxLength) return text;
   const cut = text.slice(0, maxLength);
@@ -246,7 +259,7 @@ export function computeFingerprint(input: FingerprintInput): Fingerprint {
     ? [CUSTOM_FINGERPRINT_VERSION, input.serviceId, override]
     : [FINGERPRINT_VERSION, input.serviceId, input.taskType, input.errorType, template, ...frames];
   return {
-    fingerprint: createHash('sha256').update(components.join(COMPONENT_SEPARATOR)).digest('hex'),
+    fingerprint: sha256Hex(components.join(COMPONENT_SEPARATOR)),
     messageTemplate: truncate(template, MAX_TEMPLATE_LENGTH),
     frames,
   };

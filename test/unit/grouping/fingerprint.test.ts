@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 
 import {
@@ -338,6 +339,19 @@ describe('computeFingerprint', () => {
 
   it('is stable for the same input', () => {
     expect(computeFingerprint({ ...base })).toEqual(computeFingerprint({ ...base }));
+  });
+
+  it('is the SHA-256 of its components, also when the digest of the same components was kept from before', () => {
+    const sha256 = (parts: string[]) => createHash('sha256').update(parts.join('\u0000')).digest('hex');
+    const long = `Timeout ${'x'.repeat(5_000)}`; // over the size whose digest is kept
+    for (const errorMessage of ['Timeout after 30 s', 'Timeout after 31 s', long, long]) {
+      const { fingerprint, messageTemplate, frames } = computeFingerprint({ ...base, errorMessage });
+      expect(fingerprint).toBe(sha256(['v1', base.serviceId, base.taskType, base.errorType, normalizeMessage(errorMessage), ...frames]));
+      expect(computeFingerprint({ ...base, errorMessage }).fingerprint).toBe(fingerprint);
+      if (errorMessage !== long) expect(messageTemplate).toBe('Timeout after <num> s');
+    }
+    expect(computeFingerprint({ ...base, fingerprint: ' custom ' }).fingerprint).toBe(sha256(['v1-custom', base.serviceId, 'custom']));
+    expect(computeFingerprint({ ...base, serviceId: 'other', fingerprint: 'custom' }).fingerprint).toBe(sha256(['v1-custom', 'other', 'custom']));
   });
 
   it('returns the frames it used', () => {

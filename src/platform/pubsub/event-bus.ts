@@ -104,6 +104,15 @@ const CHANNEL_PREFIX = 'failure-desk:live:';
 const PRESENCE_PREFIX = 'failure-desk:presence:';
 const PRESENCE_TTL_MS = 30_000; // an instance that stops refreshing is forgotten after 30 seconds
 const PRESENCE_REFRESH_MS = 10_000;
+const RECONNECT_MAX_DELAY_MS = 2_000; // the longest wait between two reconnect attempts
+/**
+ * After an outage, how long this instance holds its publishes back once its own connections are
+ * ready again: every instance retries at most RECONNECT_MAX_DELAY_MS apart, so by then their
+ * subscribers are back too. Redis pub/sub keeps nothing for a subscriber that is not connected:
+ * an event published sooner (the outbox's backlog, released on recovery) would be lost to the
+ * clients of an instance that reconnects a moment later.
+ */
+const DEFAULT_RECOVERY_SETTLE_MS = RECONNECT_MAX_DELAY_MS + 1_000;
 
 /**
  * Redis pub/sub between instances: one connection publishes (no offline queue, so a publish
@@ -117,6 +126,9 @@ export class RedisEventBus implements EventBus {
   private readonly listeners = new LocalListeners();
   private readonly recovered: Array<() => void> = [];
   private wasDown = false;
+  /** Publishes wait until then after an outage (see DEFAULT_RECOVERY_SETTLE_MS). */
+  private settlingUntil = 0;
+  private settleTimer: NodeJS.Timeout | undefined;
   private readonly present = new Set<string>();
   private readonly instanceId = `${process.pid}-${Math.random().toString(36).slice(2)}`;
   private readonly presenceTimer: NodeJS.Timeout;
@@ -124,8 +136,9 @@ export class RedisEventBus implements EventBus {
   constructor(
     url: string,
     private readonly logger: Logger,
+    private readonly recoverySettleMs = DEFAULT_RECOVERY_SETTLE_MS,
   ) {
-    const retryStrategy = (times: number) => Math.min(times * 200, 2_000); // ms between reconnect attempts
+    const retryStrategy = (times: number) => Math.min(times * 200, RECONNECT_MAX_DELAY_MS); // ms between reconnect attempts
     this.publisher = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy, lazyConnect: false });
     this.subscriber = new Redis(url, { retryStrategy, maxRetriesPerRequest: null });
     for (const client of [this.publisher, this.subscriber]) {
@@ -174,6 +187,7 @@ export class RedisEventBus implements EventBus {
 
   async publish(topic: string, payload: unknown): Promise<void> {
     if (this.publisher.status !== 'ready') throw new Error(`Redis is unavailable (${this.publisher.status})`);
+    if (Date.now() < this.settlingUntil) throw new Error('Redis is back; waiting for the other instances to subscribe again');
     await this.publisher.publish(CHANNEL_PREFIX + topic, JSON.stringify(payload));
   }
 
@@ -200,6 +214,7 @@ export class RedisEventBus implements EventBus {
 
   async close(): Promise<void> {
     clearInterval(this.presenceTimer);
+    clearTimeout(this.settleTimer);
     if (this.publisher.status === 'ready') {
       await Promise.all([...this.present].map((key) => this.publisher.zrem(PRESENCE_PREFIX + key, this.instanceId).catch(() => undefined)));
     }
@@ -211,8 +226,16 @@ export class RedisEventBus implements EventBus {
     for (const key of this.present) this.announce(key);
     if (!this.wasDown || !this.healthy()) return;
     this.wasDown = false;
-    this.logger.info('redis is back: live events resume');
-    for (const callback of this.recovered) callback();
+    this.settlingUntil = Date.now() + this.recoverySettleMs;
+    this.logger.info({ inMs: this.recoverySettleMs }, 'redis is back: live events resume once the other instances have subscribed again');
+    clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = undefined;
+      this.settlingUntil = 0; // the timer may fire a millisecond before Date.now() reaches it
+      if (!this.healthy()) return; // down again: the next recovery starts over
+      for (const callback of this.recovered) callback();
+    }, this.recoverySettleMs);
+    this.settleTimer.unref();
   }
 }
 

@@ -224,6 +224,9 @@ describe('ops console in a browser', () => {
     await p.getByRole('dialog').waitFor({ state: 'hidden' });
     await p.getByRole('button', { name: 'Resolve group…' }).focus();
     await p.keyboard.press('Enter');
+    // Type only once the dialog has opened and put the focus in its note (on a busy machine the
+    // first keystrokes could otherwise land before it exists).
+    await p.waitForFunction(`document.activeElement?.closest('dialog[open]') && ['TEXTAREA', 'INPUT'].includes(document.activeElement.tagName)`);
     await p.keyboard.type('restarted the SMTP relay');
     await p.keyboard.press('Tab'); // Cancel
     await p.keyboard.press('Tab'); // Mark resolved

@@ -50,6 +50,7 @@ import {
 } from './bench/mysql';
 import { type BenchReport, PATTERN_COUNT, ReportGenerator } from './bench/reports';
 import { type PhaseResult, type PhaseSummary, fmtInt, fmtMs, renderTable, summarize } from './bench/stats';
+import { runBenchmark } from './bench/run';
 
 const ADMIN_TOKEN = `bench-admin-${randomBytes(16).toString('hex')}`;
 const TARGET_SINGLE_RATE = 800; // reports/s
@@ -372,15 +373,4 @@ async function main(): Promise<number> {
   }
 }
 
-main()
-  .then(
-    (code) => code,
-    (error: unknown) => {
-      log(`\nbenchmark failed: ${(error as Error).stack ?? String(error)}`);
-      return 1;
-    },
-  )
-  .then(async (code) => {
-    await cleanUp();
-    process.exit(code);
-  });
+runBenchmark(main, cleanUp);

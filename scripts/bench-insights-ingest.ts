@@ -32,6 +32,7 @@ import { runLoadInProcess } from './bench/load-process';
 import { benchDatabaseName, createDatabase, databaseUri, dropDatabase, serverInfo, withConnection } from './bench/mysql';
 import { ReportGenerator } from './bench/reports';
 import { fmtInt, renderTable } from './bench/stats';
+import { runBenchmark } from './bench/run';
 
 const ADMIN_TOKEN = `bench-admin-${randomBytes(16).toString('hex')}`;
 const TARGET_RATIO = 0.85; // rollups on: at least 85% of the throughput with them off
@@ -196,15 +197,4 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-main()
-  .then(
-    (code) => code,
-    (error: unknown) => {
-      log(`\nbenchmark failed: ${(error as Error).stack ?? String(error)}`);
-      return 1;
-    },
-  )
-  .then(async (code) => {
-    await cleanUp();
-    process.exit(code);
-  });
+runBenchmark(main, cleanUp);

@@ -35,6 +35,7 @@ import { benchDatabaseName, createDatabase, databaseUri, dropDatabase, serverInf
 import { type BenchQuery, benchQueries, sameAnswer } from './bench/insights-queries';
 import { MINUTE_MS, type Query, type SeedService, generateFailures, loadSeed, planSeed, verifySeed } from './bench/insights-seed';
 import { fmtMs, percentile, renderTable } from './bench/stats';
+import { runBenchmark } from './bench/run';
 
 const ADMIN_TOKEN = `bench-admin-${randomBytes(16).toString('hex')}`;
 const TARGET_P50_MS = 50;
@@ -223,15 +224,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main()
-  .then(
-    (code) => code,
-    (error: unknown) => {
-      log(`\nbenchmark failed: ${(error as Error).stack ?? String(error)}`);
-      return 1;
-    },
-  )
-  .then(async (code) => {
-    await cleanUp();
-    process.exit(code);
-  });
+runBenchmark(main, cleanUp);

@@ -147,20 +147,41 @@ function acceptedIn(kind: LoadRequest['kind'], status: number, text: string): nu
 
 export async function runLoad(input: LoadRequest): Promise<LoadResponse> {
   const url = new URL(input.url);
-  if (input.client === 'raw') return runRawLoad(input, url);
+  if (input.client === 'raw') {
+    // Requests are built before the clock starts, as the bodies are.
+    const requests = input.bodies.map((body) => rawRequest(url, input.token, body));
+    const lanes = Array.from({ length: Math.min(input.concurrency, requests.length) }, () => new RawConnection(url));
+    try {
+      return await runLanes(input, lanes.length, (lane, index) => lanes[lane]!.post(requests[index]!));
+    } finally {
+      for (const connection of lanes) connection.close();
+    }
+  }
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  try {
+    return await runLanes(input, Math.min(input.concurrency, input.bodies.length), (_lane, index) => post(agent, url, input.token, input.bodies[index]!));
+  } finally {
+    agent.destroy();
+  }
+}
+
+/**
+ * Sends every body once over `laneCount` lanes, each sending its next request when the previous
+ * one is answered, and times each request; the clock runs from the first request to the last answer.
+ */
+async function runLanes(input: LoadRequest, laneCount: number, send: (lane: number, index: number) => Promise<{ status: number; text: string }>): Promise<LoadResponse> {
   const latenciesMs: number[] = new Array<number>(input.bodies.length);
   const errors: string[] = [];
   let accepted = 0;
   let failedRequests = 0;
   let next = 0;
   const started = performance.now();
-  const lane = async (): Promise<void> => {
+  const lane = async (laneIndex: number): Promise<void> => {
     for (let index = next++; index < input.bodies.length; index = next++) {
       const t0 = performance.now();
       let outcome: number | string;
       try {
-        const { status, text } = await post(agent, url, input.token, input.bodies[index]!);
+        const { status, text } = await send(laneIndex, index);
         outcome = acceptedIn(input.kind, status, text);
       } catch (error) {
         outcome = `request failed: ${(error as Error).message}`;
@@ -174,45 +195,8 @@ export async function runLoad(input: LoadRequest): Promise<LoadResponse> {
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(input.concurrency, input.bodies.length) }, lane));
+  await Promise.all(Array.from({ length: laneCount }, (_, i) => lane(i)));
   const elapsedMs = performance.now() - started;
-  agent.destroy();
-  return { elapsedMs, latenciesMs, accepted, failedRequests, errors };
-}
-
-async function runRawLoad(input: LoadRequest, url: URL): Promise<LoadResponse> {
-  // Requests are built before the clock starts, as the bodies are.
-  const requests = input.bodies.map((body) => rawRequest(url, input.token, body));
-  const latenciesMs: number[] = new Array<number>(requests.length);
-  const errors: string[] = [];
-  let accepted = 0;
-  let failedRequests = 0;
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(input.concurrency, requests.length) }, () => new RawConnection(url));
-  const started = performance.now();
-  await Promise.all(
-    lanes.map(async (connection) => {
-      for (let index = next++; index < requests.length; index = next++) {
-        const t0 = performance.now();
-        let outcome: number | string;
-        try {
-          const { status, text } = await connection.post(requests[index]!);
-          outcome = acceptedIn(input.kind, status, text);
-        } catch (error) {
-          outcome = `request failed: ${(error as Error).message}`;
-        }
-        latenciesMs[index] = performance.now() - t0;
-        if (typeof outcome === 'number') {
-          accepted += outcome;
-        } else {
-          failedRequests += 1;
-          if (errors.length < 5) errors.push(outcome);
-        }
-      }
-    }),
-  );
-  const elapsedMs = performance.now() - started;
-  for (const connection of lanes) connection.close();
   return { elapsedMs, latenciesMs, accepted, failedRequests, errors };
 }
 

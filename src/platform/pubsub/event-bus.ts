@@ -126,8 +126,7 @@ export class RedisEventBus implements EventBus {
   private readonly listeners = new LocalListeners();
   private readonly recovered: Array<() => void> = [];
   private wasDown = false;
-  /** Publishes wait until then after an outage (see DEFAULT_RECOVERY_SETTLE_MS). */
-  private settlingUntil = 0;
+  /** Pending while publishes are held back after an outage (see DEFAULT_RECOVERY_SETTLE_MS). */
   private settleTimer: NodeJS.Timeout | undefined;
   private readonly present = new Set<string>();
   private readonly instanceId = `${process.pid}-${Math.random().toString(36).slice(2)}`;
@@ -187,7 +186,7 @@ export class RedisEventBus implements EventBus {
 
   async publish(topic: string, payload: unknown): Promise<void> {
     if (this.publisher.status !== 'ready') throw new Error(`Redis is unavailable (${this.publisher.status})`);
-    if (Date.now() < this.settlingUntil) throw new Error('Redis is back; waiting for the other instances to subscribe again');
+    if (this.settleTimer) throw new Error('Redis is back; waiting for the other instances to subscribe again');
     await this.publisher.publish(CHANNEL_PREFIX + topic, JSON.stringify(payload));
   }
 
@@ -226,12 +225,10 @@ export class RedisEventBus implements EventBus {
     for (const key of this.present) this.announce(key);
     if (!this.wasDown || !this.healthy()) return;
     this.wasDown = false;
-    this.settlingUntil = Date.now() + this.recoverySettleMs;
     this.logger.info({ inMs: this.recoverySettleMs }, 'redis is back: live events resume once the other instances have subscribed again');
     clearTimeout(this.settleTimer);
     this.settleTimer = setTimeout(() => {
       this.settleTimer = undefined;
-      this.settlingUntil = 0; // the timer may fire a millisecond before Date.now() reaches it
       if (!this.healthy()) return; // down again: the next recovery starts over
       for (const callback of this.recovered) callback();
     }, this.recoverySettleMs);

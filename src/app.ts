@@ -122,7 +122,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const auth = new AuthService({ dataSource, adminToken: config.adminToken });
   const registry = new ServiceRegistry(dataSource, transactions, auth);
   const grouping = new GroupingService(dialect);
-  const bus = createEventBus(config.redisUrl, logger);
+  const bus = createEventBus(config.redisUrl, logger, {
+    replayMs: config.live.replaySeconds * 1000,
+    onReplayed: (count) => metrics.liveEventsReplayed.inc(count),
+    onReplayGap: (missed) => {
+      metrics.liveReplayGaps.inc();
+      metrics.liveEventsMissed.inc(missed);
+    },
+  });
   // Escalation acts on the same committed changes as the live feeds; it is wired in below.
   const followers: Array<(change: Change) => Promise<void>> = [];
   const liveFeed = new LiveFeed({ dataSource, registry, outbox, bus, metrics, logger, coalesceMs: config.live.coalesceMs, batchIntervalMs: config.live.flushIntervalMs, followers });

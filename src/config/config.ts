@@ -75,6 +75,11 @@ export interface Config {
      * interval instead of one per commit.
      */
     readonly flushIntervalMs: number;
+    /**
+     * With Redis: how many seconds Redis keeps each live event for an instance whose connection
+     * dropped while the others' did not, to replay once it is back (0: none).
+     */
+    readonly replaySeconds: number;
     readonly maxSubscriptionsPerConnection: number;
     readonly maxConnectionsPerToken: number;
     /** Largest WebSocket message accepted, in bytes. */
@@ -176,6 +181,7 @@ export function loadConfig(env: Env = process.env): Config {
       coalesceMs: int('LIVE_COALESCE_MS', 250, 0, 60_000),
       bufferLimit: int('LIVE_BUFFER_LIMIT', 1_000, 1, 1_000_000),
       flushIntervalMs: int('LIVE_FLUSH_INTERVAL_MS', 50, 0, 1_000),
+      replaySeconds: int('LIVE_REPLAY_SECONDS', 10, 0, 3_600),
       maxSubscriptionsPerConnection: int('WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 10_000),
       maxConnectionsPerToken: int('WS_MAX_CONNECTIONS_PER_TOKEN', 100, 1, 1_000_000),
       maxMessageBytes: int('WS_MAX_MESSAGE_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),

@@ -55,6 +55,24 @@ export class AppMetrics {
     registers: [this.registry],
   });
 
+  readonly liveEventsReplayed = new Counter({
+    name: 'failuredesk_live_events_replayed_total',
+    help: 'Live events this instance read back from Redis after its connection dropped (missed, then delivered).',
+    registers: [this.registry],
+  });
+
+  readonly liveReplayGaps = new Counter({
+    name: 'failuredesk_live_replay_gaps_total',
+    help: 'Times this instance came back to Redis and could not replay everything it missed (trimmed from the replay stream, or the replay failed).',
+    registers: [this.registry],
+  });
+
+  readonly liveEventsMissed = new Counter({
+    name: 'failuredesk_live_events_missed_total',
+    help: 'Live events this instance missed while disconnected that were trimmed before it could replay them (lost to its subscribers).',
+    registers: [this.registry],
+  });
+
   readonly slowConsumersDropped = new Counter({
     name: 'failuredesk_slow_consumers_dropped_total',
     help: 'Sockets closed because they fell too far behind.',

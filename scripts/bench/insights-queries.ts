@@ -143,13 +143,18 @@ function groupTierExplain(ranges: ReadonlyArray<{ span: Span; from: number; to: 
  * the group's lifetime (whole hours), each failure's value counted as the attribute rollup
  * would (the first 20 distinct values of a group and attribute by first occurrence, then "(other)").
  */
-async function naiveAttributes(query: Query, groupId: string, attributes: readonly string[]) {
+/**
+ * A group's attribute counts and its service's baseline, from the raw failures: over the group's
+ * lifetime (whole hours), or over the whole hours `range` touches. The values a group keeps
+ * depend on the order values first occurred in, so every failure of the service is read.
+ */
+async function naiveAttributes(query: Query, groupId: string, attributes: readonly string[], range?: { from: number; to: number }) {
   const [g] = await query<Row[]>('SELECT service_id AS s, COUNT(*) AS n, MIN(occurred_at) AS first, MAX(occurred_at) AS last FROM failures WHERE group_id = ? GROUP BY service_id', [groupId]);
   const serviceId = String(g!.s);
-  const firstHour = Math.floor((g!.first as Date).getTime() / HOUR_MS);
-  const lastHour = Math.floor((g!.last as Date).getTime() / HOUR_MS);
+  const firstHour = range ? Math.floor(range.from / HOUR_MS) : Math.floor((g!.first as Date).getTime() / HOUR_MS);
+  const endHour = range ? Math.ceil(range.to / HOUR_MS) : Math.floor((g!.last as Date).getTime() / HOUR_MS) + 1;
   const lo = dbTime(firstHour * HOUR_MS);
-  const hi = dbTime((lastHour + 1) * HOUR_MS);
+  const hi = dbTime(endHour * HOUR_MS);
   const expr = (a: string) => (a === 'source' ? 'source' : `JSON_VALUE(attributes, '$.${a}')`);
   const rows = await query<Row[]>(
     `SELECT group_id AS g, ${attributes.map((a, i) => `${expr(a)} AS a${i}`).join(', ')}, MIN(occurred_at) AS first, COUNT(*) AS n, SUM(occurred_at >= ? AND occurred_at < ?) AS inRange
@@ -179,7 +184,7 @@ async function naiveAttributes(query: Query, groupId: string, attributes: readon
       for (const [value, v] of values) {
         const key = `${attribute}\u0000${kept.has(value) ? value : OTHER_VALUE}`;
         baseline.set(key, (baseline.get(key) ?? 0) + v.inRange);
-        if (gid === groupId) counts.set(key, (counts.get(key) ?? 0) + v.n);
+        if (gid === groupId) counts.set(key, (counts.get(key) ?? 0) + (range ? v.inRange : v.n));
       }
     }
   });
@@ -187,17 +192,18 @@ async function naiveAttributes(query: Query, groupId: string, attributes: readon
     const [attribute, value] = key.split('\u0000') as [string, string];
     return { attribute, value, count, baselineCount: baseline.get(key) ?? 0 };
   });
-  return { groupTotal: Number(g!.n), totals, list };
+  const [inRange] = range ? await query<Row[]>('SELECT COUNT(*) AS n FROM failures WHERE group_id = ? AND occurred_at >= ? AND occurred_at < ?', [groupId, lo, hi]) : [g];
+  return { groupTotal: Number(inRange!.n), totals, list: list.filter((v) => v.count > 0) };
 }
 
-function breakdownQuery(name: string, groupId: string, attribute: string): BenchQuery {
+function breakdownQuery(name: string, groupId: string, attribute: string, range?: { from: number; to: number }): BenchQuery {
   return {
     name,
-    gql: `query($id: ID!, $attribute: String!) { failureGroupBreakdown(id: $id, attribute: $attribute) { attribute values { value count share baselineShare lift } } }`,
-    variables: { id: groupId, attribute },
+    gql: `query($id: ID!, $attribute: String!, $from: DateTime, $to: DateTime) { failureGroupBreakdown(id: $id, attribute: $attribute, from: $from, to: $to) { attribute values { value count share baselineShare lift } } }`,
+    variables: { id: groupId, attribute, from: range ? new Date(range.from).toISOString() : null, to: range ? new Date(range.to).toISOString() : null },
     pick: (d) => d.failureGroupBreakdown,
     async naive(query) {
-      const { groupTotal, totals, list } = await naiveAttributes(query, groupId, [attribute]);
+      const { groupTotal, totals, list } = await naiveAttributes(query, groupId, [attribute], range);
       return { attribute, values: attributeBreakdown(groupTotal, totals, list) };
     },
     explain: [{ sql: "SELECT value, count FROM failure_attribute_tiers WHERE scope = 'GROUP' AND subject_id = ? AND bucket = 0 AND attribute = ?", params: [groupId, attribute] }],
@@ -293,6 +299,7 @@ export function benchQueries(data: SeedData): BenchQuery[] {
     topQuery('topFailureGroups 24h COUNT', end - 24 * HOUR_MS, end, 'COUNT'),
     topQuery('topFailureGroups 24h GROWTH', end - 24 * HOUR_MS, end, 'GROWTH'),
     breakdownQuery('failureGroupBreakdown largest, version', largest, 'version'),
+    breakdownQuery('failureGroupBreakdown largest, version, last 24h', largest, 'version', { from: end - 24 * HOUR_MS, to: end }),
     suspectsQuery('failureGroupSuspects largest', largest),
     correlatedQuery('correlatedGroups cluster group, 3h', correlated, end - 3 * HOUR_MS, end),
     incidentQuery('incidentMetrics 30d', start, end),

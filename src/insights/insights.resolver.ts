@@ -50,15 +50,26 @@ export class InsightsResolver {
   }
 
   @Authorized(Role.VIEWER)
-  @Query(() => AttributeBreakdown, { description: "How a group's failures spread over one attribute's values, next to the service's failures in the same period." })
-  failureGroupBreakdown(@Arg('id', () => ID) id: string, @Arg('attribute', () => String) attribute: string) {
-    return this.insights.breakdown(id, attribute);
+  @Query(() => AttributeBreakdown, {
+    description:
+      "How a group's failures spread over one attribute's values, next to the service's failures in the same period: the group's whole life, or the whole UTC hours [from, to) touches (from defaults to the group's first hour, to to now; at most 7 days of the group's life).",
+  })
+  failureGroupBreakdown(
+    @Arg('id', () => ID) id: string,
+    @Arg('attribute', () => String) attribute: string,
+    @Arg('from', () => Date, { nullable: true }) from: Date | null,
+    @Arg('to', () => Date, { nullable: true }) to: Date | null,
+  ) {
+    return this.insights.breakdown(id, attribute, { from, to });
   }
 
   @Authorized(Role.VIEWER)
-  @Query(() => [Suspect], { description: 'Attribute values over-represented in the group (lift ≥ 2, at least 5 failures, 30% of the group), strongest first.' })
-  failureGroupSuspects(@Arg('id', () => ID) id: string) {
-    return this.insights.suspects(id);
+  @Query(() => [Suspect], {
+    description:
+      'Attribute values over-represented in the group (lift ≥ 2, at least 5 failures, 30% of the group), strongest first; over its whole life, or the whole UTC hours [from, to) touches, as failureGroupBreakdown.',
+  })
+  failureGroupSuspects(@Arg('id', () => ID) id: string, @Arg('from', () => Date, { nullable: true }) from: Date | null, @Arg('to', () => Date, { nullable: true }) to: Date | null) {
+    return this.insights.suspects(id, { from, to });
   }
 
   @Authorized(Role.VIEWER)

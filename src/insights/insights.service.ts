@@ -19,6 +19,34 @@ const BUCKET_MINUTES: Record<TimeBucket, number> = { MINUTE: 1, HOUR: 60, DAY: 1
 const MAX_POINTS = 10_000; // per series
 const MAX_CORRELATION_MINUTES = 7 * 1_440; // a week of minutes
 const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+/** The most hours of a group's life a breakdown reads hour by hour (its whole life is one row per value). */
+const MAX_BREAKDOWN_HOURS = 7 * 24;
+
+export interface HourRangeInput {
+  from?: Date | null;
+  to?: Date | null;
+}
+
+interface AttributeContext {
+  group: FailureGroupEntity;
+  /** The service's failures in the period, and its attribute value counts (attribute, value → count). */
+  totals: number;
+  baseline: Map<string, number>;
+  /** The group's failures in the period. */
+  groupTotal: number;
+  /** The hours of the period the group was alive in; null when that is its whole life. */
+  alive: { from: number; to: number } | null;
+}
+
+/** The whole hours [from, to) touches: a partly covered hour counts whole; from defaults to `firstHour`, to to now. */
+function hourRange(range: HourRangeInput, firstHour: number): { from: number; to: number } {
+  const from = range.from ? epochHour(range.from) : firstHour;
+  const to = Math.ceil((range.to ?? new Date()).getTime() / HOUR_MS);
+  if (range.from && range.to && !(range.from.getTime() < range.to.getTime())) throw new BadUserInputError('"from" must be before "to"', { field: 'from' });
+  if (!(from < to)) throw new BadUserInputError(range.from ? '"from" must be in the past' : `"to" must be after the group's first failure`, { field: range.from ? 'from' : 'to' });
+  return { from, to };
+}
 
 /**
  * Read-only statistics, answered from the rollups (minutes, hours and days: see RollupReader)
@@ -185,33 +213,53 @@ export class InsightsService {
     });
   }
 
-  async breakdown(groupId: string, attribute: string) {
-    const { group, totals, baseline } = await this.attributeContext(groupId, attribute);
-    const rows: Row[] = await this.dataSource.query("SELECT value, count AS n FROM failure_attribute_tiers WHERE scope = 'GROUP' AND subject_id = ? AND bucket = ? AND attribute = ?", [groupId, LIFETIME, attribute]);
-    const counts = rows.map((r) => ({ attribute, value: String(r.value), count: Number(r.n), baselineCount: baseline.get(`${attribute}\u0000${r.value}`) ?? 0 }));
-    return { attribute, values: attributeBreakdown(group.count, totals, counts) };
+  async breakdown(groupId: string, attribute: string, range: HourRangeInput = {}) {
+    const context = await this.attributeContext(groupId, attribute, range);
+    const counts = (await this.groupAttributeCounts(context, attribute)).map((c) => ({ ...c, baselineCount: context.baseline.get(`${attribute}\u0000${c.value}`) ?? 0 }));
+    return { attribute, values: attributeBreakdown(context.groupTotal, context.totals, counts) };
   }
 
-  async suspects(groupId: string) {
-    const { group, totals, baseline } = await this.attributeContext(groupId, null);
-    const rows: Row[] = await this.dataSource.query("SELECT attribute, value, count AS n FROM failure_attribute_tiers WHERE scope = 'GROUP' AND subject_id = ? AND bucket = ?", [groupId, LIFETIME]);
-    const counts = rows.map((r) => ({ attribute: String(r.attribute), value: String(r.value), count: Number(r.n), baselineCount: baseline.get(`${r.attribute}\u0000${r.value}`) ?? 0 }));
-    return findSuspects(group.count, totals, counts).map((s) => ({ ...s, description: describeSuspect(s) }));
+  async suspects(groupId: string, range: HourRangeInput = {}) {
+    const context = await this.attributeContext(groupId, null, range);
+    const counts = (await this.groupAttributeCounts(context, null)).map((c) => ({ ...c, baselineCount: context.baseline.get(`${c.attribute}\u0000${c.value}`) ?? 0 }));
+    return findSuspects(context.groupTotal, context.totals, counts).map((s) => ({ ...s, description: describeSuspect(s) }));
   }
 
   /**
-   * The group, and its service's failures over the group's lifetime (whole hours): their total
-   * and their attribute value counts (one attribute or all), from the daily and hourly tiers.
+   * The period a breakdown looks at, in whole UTC hours: the group's lifetime by default, else the
+   * hours [from, to) touches (from: the group's first hour if omitted; to: now), with the part of
+   * it the group was alive in. Its failures there, and its service's (total and attribute value
+   * counts, one attribute or all) from the daily and hourly tiers.
    */
-  private async attributeContext(groupId: string, attribute: string | null) {
+  private async attributeContext(groupId: string, attribute: string | null, range: HourRangeInput): Promise<AttributeContext> {
     const group = await this.queries.getGroup(groupId);
-    const firstHour = epochHour(group.firstSeenAt);
-    const endHour = epochHour(group.lastSeenAt) + 1;
-    const [totals, baseline] = await Promise.all([
-      this.rollups.serviceTotal(group.serviceId, firstHour, endHour),
-      this.rollups.serviceAttributeCounts(group.serviceId, firstHour, endHour, attribute),
+    const lifetime = { from: epochHour(group.firstSeenAt), to: epochHour(group.lastSeenAt) + 1 };
+    const hours = range.from || range.to ? hourRange(range, lifetime.from) : lifetime;
+    const alive = { from: Math.max(hours.from, lifetime.from), to: Math.min(hours.to, lifetime.to) };
+    const whole = alive.from === lifetime.from && alive.to === lifetime.to;
+    if (!whole && alive.to - alive.from > MAX_BREAKDOWN_HOURS) {
+      throw new BadUserInputError(`A breakdown over part of a group's life looks at most ${MAX_BREAKDOWN_HOURS / 24} days of it at a time (omit from and to for its whole life)`, { field: 'from' });
+    }
+    const [totals, baseline, groupTotal] = await Promise.all([
+      this.rollups.serviceTotal(group.serviceId, hours.from, hours.to),
+      this.rollups.serviceAttributeCounts(group.serviceId, hours.from, hours.to, attribute),
+      whole ? group.count : alive.from >= alive.to ? 0 : this.rollups.groupCounts({ groupId }, [alive.from * 60, alive.to * 60]).then((c) => c.get(groupId)?.[0] ?? 0),
     ]);
-    return { group, totals, baseline };
+    return { group, totals, baseline, groupTotal, alive: whole ? null : alive };
+  }
+
+  /** The group's value counts in the context's period: its lifetime rows, or its hourly rows (GROUP_HOUR) for part of its life. */
+  private async groupAttributeCounts(context: AttributeContext, attribute: string | null): Promise<Array<{ attribute: string; value: string; count: number }>> {
+    const only = attribute === null ? '' : ' AND attribute = ?';
+    const rows: Row[] = !context.alive
+      ? await this.dataSource.query(`SELECT attribute, value, count AS n FROM failure_attribute_tiers WHERE scope = 'GROUP' AND subject_id = ? AND bucket = ?${only}`, [context.group.id, LIFETIME, ...(attribute === null ? [] : [attribute])])
+      : context.alive.from >= context.alive.to
+        ? []
+        : await this.dataSource.query(
+            `SELECT attribute, value, SUM(count) AS n FROM failure_attribute_tiers WHERE scope = 'GROUP_HOUR' AND subject_id = ? AND bucket >= ? AND bucket < ?${only} GROUP BY attribute, value`,
+            [context.group.id, context.alive.from, context.alive.to, ...(attribute === null ? [] : [attribute])],
+          );
+    return rows.map((r) => ({ attribute: String(r.attribute), value: String(r.value), count: Number(r.n) }));
   }
 
   /** rank_score of each group, for ordering by RANK without loading every group. */

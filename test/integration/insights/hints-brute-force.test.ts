@@ -59,6 +59,11 @@ interface Sent {
   source: string | null;
 }
 
+interface Hours {
+  from: number;
+  to: number;
+}
+
 interface ValueShare {
   value: string;
   count: number;
@@ -197,20 +202,24 @@ describe.each(seeds(3))('root-cause hints equal a brute force over the same fail
     await t.dispose();
   });
 
-  /** The group's failures, their stored values, and the service's in the group's whole hours. */
-  function context(groupKey: string) {
-    const mine = sent.map((f, i) => ({ f, values: stored[i]! })).filter(({ f }) => f.groupKey === groupKey);
-    const service = mine[0]!.f.service;
-    const firstHour = Math.floor(Math.min(...mine.map(({ f }) => f.occurredAt)) / HOUR);
-    const lastHour = Math.floor(Math.max(...mine.map(({ f }) => f.occurredAt)) / HOUR);
-    const baseline = sent
-      .map((f, i) => ({ f, values: stored[i]! }))
-      .filter(({ f }) => f.service === service && Math.floor(f.occurredAt / HOUR) >= firstHour && Math.floor(f.occurredAt / HOUR) <= lastHour);
+  /** The group's whole UTC hours [from, to): from its first failure's hour to its last one's, inclusive. */
+  function lifetime(groupKey: string): Hours {
+    const times = sent.filter((f) => f.groupKey === groupKey).map((f) => f.occurredAt);
+    return { from: Math.floor(Math.min(...times) / HOUR), to: Math.floor(Math.max(...times) / HOUR) + 1 };
+  }
+
+  /** The group's failures and their stored values, and the service's, in the hours (default: the group's lifetime). */
+  function context(groupKey: string, hours = lifetime(groupKey)) {
+    const inHours = (f: Sent) => Math.floor(f.occurredAt / HOUR) >= hours.from && Math.floor(f.occurredAt / HOUR) < hours.to;
+    const all = sent.map((f, i) => ({ f, values: stored[i]! }));
+    const service = all.find(({ f }) => f.groupKey === groupKey)!.f.service;
+    const mine = all.filter(({ f }) => f.groupKey === groupKey && inHours(f));
+    const baseline = all.filter(({ f }) => f.service === service && inHours(f));
     return { mine, baseline };
   }
 
-  function shares(groupKey: string, attribute: string): ValueShare[] {
-    const { mine, baseline } = context(groupKey);
+  function shares(groupKey: string, attribute: string, hours?: Hours): ValueShare[] {
+    const { mine, baseline } = context(groupKey, hours);
     const counts = new Map<string, number>();
     for (const { values } of mine) if (values.has(attribute)) counts.set(values.get(attribute)!, (counts.get(values.get(attribute)!) ?? 0) + 1);
     return [...counts.entries()]
@@ -222,10 +231,10 @@ describe.each(seeds(3))('root-cause hints equal a brute force over the same fail
       .sort((a, b) => b.count - a.count || byCodePoint(a.value, b.value));
   }
 
-  function suspects(groupKey: string): Array<Omit<SuspectAnswer, 'description'>> {
-    const attributes = new Set(context(groupKey).mine.flatMap(({ values }) => [...values.keys()]));
+  function suspects(groupKey: string, hours?: Hours): Array<Omit<SuspectAnswer, 'description'>> {
+    const attributes = new Set(context(groupKey, hours).mine.flatMap(({ values }) => [...values.keys()]));
     return [...attributes]
-      .flatMap((attribute) => shares(groupKey, attribute).map((s) => ({ attribute, ...s })))
+      .flatMap((attribute) => shares(groupKey, attribute, hours).map((s) => ({ attribute, ...s })))
       .filter((s) => s.value !== OTHER && s.count >= 5 && s.share >= 0.3 && s.lift >= 2)
       .sort((a, b) => b.lift - a.lift || b.share - a.share || byCodePoint(a.attribute, b.attribute) || byCodePoint(a.value, b.value))
       .slice(0, 10);
@@ -264,6 +273,55 @@ describe.each(seeds(3))('root-cause hints equal a brute force over the same fail
       found += expected.length;
     }
     expect(found).toBeGreaterThan(0);
+  });
+
+  it('breaks groups down over part of their life, and names its suspects, as the brute force does', async () => {
+    const { int } = generators(rnd);
+    const now = Math.ceil(Date.now() / HOUR);
+    let partial = 0;
+    let nonEmpty = 0;
+    for (const key of groupKeys) {
+      const life = lifetime(key);
+      const ranges: Array<{ from?: number; to?: number }> = [
+        { from: life.from + int(0, life.to - life.from - 1), to: life.from + int(1, life.to - life.from) + 1 }, // part of its life (maybe all)
+        { from: life.to - 1 }, // its last hour, up to now
+        { to: life.from + 1 }, // from its first hour, its first hour only
+        { from: life.from - int(1, 5), to: life.to + int(0, 5) }, // its whole life and more: a wider baseline
+        { from: life.to + 2, to: life.to + 4 }, // after it: nothing
+      ];
+      for (const r of ranges) {
+        if (r.from !== undefined && r.to !== undefined && r.from >= r.to) continue;
+        const hours = { from: r.from ?? life.from, to: r.to ?? now };
+        const variables = { id: groupIds.get(key), from: r.from === undefined ? null : new Date(r.from * HOUR).toISOString(), to: r.to === undefined ? null : new Date(r.to * HOUR - 1).toISOString() };
+        for (const attribute of ['version', 'host', 'source', 'requestId']) {
+          const { failureGroupBreakdown } = expectData(await t.request<{ failureGroupBreakdown: { values: ValueShare[] } }>(
+            `query($id: ID!, $a: String!, $from: DateTime, $to: DateTime) { failureGroupBreakdown(id: $id, attribute: $a, from: $from, to: $to) { values { value count share baselineShare lift } } }`,
+            { ...variables, a: attribute },
+          ));
+          const expected = shares(key, attribute, hours);
+          expectShares(failureGroupBreakdown.values, expected, `${key}.${attribute} ${JSON.stringify(r)}`);
+          if (expected.length) nonEmpty++;
+        }
+        const { failureGroupSuspects } = expectData(await t.request<{ failureGroupSuspects: SuspectAnswer[] }>(
+          `query($id: ID!, $from: DateTime, $to: DateTime) { failureGroupSuspects(id: $id, from: $from, to: $to) { attribute value count share baselineShare lift } }`,
+          variables,
+        ));
+        const expected = suspects(key, hours);
+        expect(failureGroupSuspects.map((s) => `${s.attribute}=${s.value}`)).toEqual(expected.map((s) => `${s.attribute}=${s.value}`));
+        failureGroupSuspects.forEach((s, i) => expectShares([s], [expected[i]!], `${key} suspect ${i} ${JSON.stringify(r)}`));
+        if (hours.from > life.from || hours.to < life.to) partial++;
+      }
+    }
+    // Ranges that cut a group's life short were asked, and answers with values came back.
+    expect(partial).toBeGreaterThan(groupKeys.length);
+    expect(nonEmpty).toBeGreaterThan(groupKeys.length);
+  });
+
+  it('refuses a backwards range', async () => {
+    const id = groupIds.get('long-lived');
+    const from = new Date(T0 + 2 * HOUR).toISOString();
+    expect(errorCode(await t.request(`query($id: ID!, $from: DateTime, $to: DateTime) { failureGroupBreakdown(id: $id, attribute: "version", from: $from, to: $to) { attribute } }`, { id, from, to: from }))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await t.request(`query($id: ID!, $to: DateTime) { failureGroupSuspects(id: $id, to: $to) { value } }`, { id, to: new Date(T0 - DAY).toISOString() }))).toBe('BAD_USER_INPUT');
   });
 
   it('answers NOT_FOUND for a group that does not exist', async () => {

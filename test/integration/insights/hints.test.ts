@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { REPORT_FAILURES, report } from '../../helpers/reports';
-import { type TestApp, expectData, startTestApp } from '../../helpers/test-app';
+import { type TestApp, errorCode, expectData, startTestApp } from '../../helpers/test-app';
 
 const HOUR = Date.parse('2026-04-01T10:00:00Z');
 const at = (minute: number, second = 0) => new Date(HOUR + minute * 60_000 + second * 1000).toISOString();
@@ -85,6 +85,26 @@ describe('root-cause hints', () => {
     expect(correlatedGroups.map((c) => c.group.id)).toEqual([groupOf.get('db-down-reader')]);
     expect(correlatedGroups[0]!.lagMinutes).toBe(1);
     expect(correlatedGroups[0]!.correlation).toBeGreaterThan(0.95);
+  });
+
+  it('breaks a group down over part of its life: what changed lately, at most 7 days of it at a time', async () => {
+    // Alive eleven days (after the hour the other groups live in): on 1.9.0, then on 2.0.1 for its last three.
+    const day = (d: number) => new Date(HOUR + (d + 1) * 86_400_000).toISOString();
+    const id = await reportMany('long-running', 22, (i) => ({ occurredAt: day(i % 11), attributes: { version: i % 11 >= 8 ? '2.0.1' : '1.9.0' } }));
+    const breakdown = async (from: string | null, to: string | null) =>
+      t.request<{ failureGroupBreakdown: { values: Array<{ value: string; count: number; share: number }> } }>(
+        `query($id: ID!, $from: DateTime, $to: DateTime) { failureGroupBreakdown(id: $id, attribute: "version", from: $from, to: $to) { values { value count share } } }`,
+        { id, from, to },
+      );
+    const whole = expectData(await breakdown(null, null)).failureGroupBreakdown.values;
+    expect(whole.map(({ value, count }) => [value, count])).toEqual([['1.9.0', 16], ['2.0.1', 6]]);
+    // Its last three days (up to now): only the new version.
+    const lately = expectData(await breakdown(day(8), null)).failureGroupBreakdown.values;
+    expect(lately).toEqual([{ value: '2.0.1', count: 6, share: 1 }]);
+    // Six days of its life hour by hour; eight are too many; its whole life and more is one read.
+    expect(expectData(await breakdown(day(2), day(8))).failureGroupBreakdown.values.map(({ value, count }) => [value, count])).toEqual([['1.9.0', 12]]);
+    expect(errorCode(await breakdown(day(1), day(9)))).toBe('BAD_USER_INPUT');
+    expect(expectData(await breakdown(day(-5), day(20))).failureGroupBreakdown.values.map(({ value, count }) => [value, count])).toEqual([['1.9.0', 16], ['2.0.1', 6]]);
   });
 
   async function totalOf(fingerprints: string[]): Promise<number> {

@@ -186,6 +186,30 @@ describe('ops console in a browser', () => {
     await screenshot(p, 'group-detail');
   });
 
+  it("shows a pattern's root-cause hints over its whole life or only its last hours", async () => {
+    const fingerprint = `console-hints-${Date.now()}`;
+    const daysAgo = new Date(Date.now() - 3 * 86_400_000).toISOString();
+    const input = [
+      // Three days ago the pattern ran on 7.1.0; today on 7.2.0; the rest of the service on 7.0.0.
+      ...Array.from({ length: 8 }, (_, i) => report(svc.name, { fingerprint, taskId: `${fingerprint}-old-${i}`, occurredAt: daysAgo, attributes: { version: '7.1.0' } })),
+      ...Array.from({ length: 6 }, (_, i) => report(svc.name, { fingerprint, taskId: `${fingerprint}-new-${i}`, attributes: { version: '7.2.0' } })),
+      ...Array.from({ length: 20 }, (_, i) => report(svc.name, { fingerprint: `${fingerprint}-noise`, taskId: `${fingerprint}-noise-${i}`, attributes: { version: '7.0.0' } })),
+    ];
+    const { reportFailures } = expectData(await t.request<{ reportFailures: { failures: Array<{ group: { id: string } }> } }>(REPORT_FAILURES, { input }, svc.token));
+    const groupId = reportFailures.failures[0]!.group.id;
+
+    const { page: p } = await page();
+    await signIn(p, origin, viewer, `#/groups/${groupId}`);
+    const hints = p.getByTestId('suspects');
+    // Over its whole life both versions stand out against the service.
+    await hints.filter({ hasText: 'version = 7.1.0' }).waitFor();
+    expect(await hints.textContent()).toContain('version = 7.2.0');
+    await p.getByLabel('Over').selectOption('24h');
+    await hints.filter({ hasText: /version = 7\.2\.0 — 100% of this pattern/ }).waitFor();
+    expect(await hints.textContent()).not.toContain('7.1.0');
+    await screenshot(p, 'group-hints-24h');
+  });
+
   it('offers a viewer no actions', async () => {
     const stored = await reportOne();
     const { page: p } = await page();
@@ -266,7 +290,10 @@ describe('ops console in a browser', () => {
     const chart = p.getByTestId('overview-chart');
     await chart.waitFor();
     expect(await chart.locator('canvas').count()).toBe(1);
-    const { failures } = expectData(await t.request<{ failures: { totalCount: number } }>(`{ failures { totalCount } }`));
+    // Every failure of this file that occurred in the last hour (another test reports some days back).
+    const { failures } = expectData(
+      await t.request<{ failures: { totalCount: number } }>(`query($from: DateTime) { failures(filter: { occurredFrom: $from }) { totalCount } }`, { from: new Date(Date.now() - 30 * 60_000).toISOString() }),
+    );
     await expect(p.getByTestId('total-failures').textContent()).resolves.toBe(String(failures.totalCount));
     // The hidden data table carries one column per service with data.
     const headers = await chart.locator('thead th').allTextContents();

@@ -68,11 +68,11 @@ export const GROUP_UPDATED = /* GraphQL */ `
 export const GROUP_DETAIL = /* GraphQL */ `
   ${GROUP_ROW}
   ${FAILURE_ROW}
-  query GroupDetail($id: ID!) {
+  query GroupDetail($id: ID!, $hintsFrom: DateTime) {
     failureGroup(id: $id) { ...GroupRow fingerprint resolvedAt }
     failed: failures(filter: { group: $id, status: [FAILED] }, first: 1) { totalCount }
     examples: failures(filter: { group: $id }, first: 20) { totalCount edges { node { ...FailureRow } } }
-    failureGroupSuspects(id: $id) { attribute value count share baselineShare lift description }
+    failureGroupSuspects(id: $id, from: $hintsFrom) { attribute value count share baselineShare lift description }
   }
 `;
 

@@ -1,5 +1,5 @@
 import { useContext, useState } from 'preact/hooks';
-import { Ago, Empty, Loadable, SeverityBadge, StatusBadge } from '../components/common';
+import { Ago, ChoiceSelect, Empty, Loadable, SeverityBadge, StatusBadge } from '../components/common';
 import { type ConfirmRequest, ConfirmDialog } from '../components/confirm';
 import { ConsoleContext } from '../lib/context';
 import { routeHref } from '../lib/filters';
@@ -21,9 +21,18 @@ const GROUP_ACTIONS: Record<ActionKind, { mutation: string; title: string; label
   resolve: { mutation: RESOLVE_GROUP, title: 'Resolve the group by hand', label: 'Mark resolved', textLabel: 'What was done (required)', textVar: 'note' },
 };
 
+/** The period the root-cause hints look at: the pattern's whole life, or its last hours up to now. */
+const HINT_PERIODS = ['life', '24h', '1h'] as const;
+type HintPeriod = (typeof HINT_PERIODS)[number];
+const HINT_PERIOD_LABEL: Record<HintPeriod, string> = { life: 'its whole life', '24h': 'the last 24 hours', '1h': 'the last hour' };
+const HINT_PERIOD_MS: Record<Exclude<HintPeriod, 'life'>, number> = { '24h': 86_400_000, '1h': 3_600_000 };
+
 export function GroupDetailView({ id }: { id: string }) {
   const { api, can } = useContext(ConsoleContext);
-  const query = useQuery<GroupDetailData>(GROUP_DETAIL, { id });
+  // The start is fixed when the period is chosen (a moving one would refetch on every render).
+  const [hints, setHints] = useState<{ period: HintPeriod; from: string | null }>({ period: 'life', from: null });
+  const query = useQuery<GroupDetailData>(GROUP_DETAIL, { id, hintsFrom: hints.from });
+  const chooseHints = (period: HintPeriod) => setHints({ period, from: period === 'life' ? null : new Date(Date.now() - HINT_PERIOD_MS[period]).toISOString() });
   const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
   const now = useNow();
@@ -123,11 +132,14 @@ export function GroupDetailView({ id }: { id: string }) {
                   <dd>{Math.round(g.rankScore)}</dd>
                 </div>
               </dl>
-              <h2>Root-cause hints</h2>
+              <div class="section-header">
+                <h2>Root-cause hints</h2>
+                <ChoiceSelect label="Over" value={hints.period} choices={HINT_PERIODS} describe={(p) => HINT_PERIOD_LABEL[p]} onChange={(p) => chooseHints(p ?? 'life')} />
+              </div>
               {data.failureGroupSuspects.length === 0 ? (
-                <Empty>No attribute value stands out in this pattern.</Empty>
+                <Empty>No attribute value stands out in this pattern over {HINT_PERIOD_LABEL[hints.period]}.</Empty>
               ) : (
-                <ul class="suspects">
+                <ul class="suspects" data-testid="suspects">
                   {data.failureGroupSuspects.map((s) => (
                     <li key={`${s.attribute}=${s.value}`}>
                       <strong>

@@ -29,7 +29,7 @@ import { REPORT_LIMITS } from './ingestion/report-limits';
 import { Dialect, TransactionRunner, createDataSource, createPipelineDataSource } from './platform/db';
 import { AppError } from './platform/errors';
 import { createFormatError, queryLimitRules } from './platform/graphql';
-import { createHttpApp, createWsServer, defaultConsoleDir, graphqlFastPath, mountConsole } from './platform/http';
+import { type FlushObserver, createHttpApp, createWsServer, defaultConsoleDir, graphqlFastPath, mountConsole } from './platform/http';
 import { PeriodicTask } from './platform/periodic-task';
 import { createEventBus } from './platform/pubsub';
 import { type Logger, createLogger } from './platform/logging/logger';
@@ -64,6 +64,12 @@ export interface AppOverrides {
   providers?: Record<ProviderName, EscalationProvider>;
   /** Where the built ops console is (default dist/console of the project). */
   consoleDir?: string;
+  /**
+   * Instrumentation for the live benchmark, off unless given: called after each write of live
+   * events to the sockets with the events written (the subscription's root values, e.g. a
+   * reported failure), the sockets each went to, and when the write started and ended (Date.now()).
+   */
+  onLiveFlush?: FlushObserver;
 }
 
 export interface App {
@@ -341,6 +347,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     },
     metrics,
     logger,
+    onFlush: overrides.onLiveFlush,
   });
 
   let stopping: Promise<void> | undefined;

@@ -19,7 +19,16 @@ export interface DirectDeliveryOptions {
   closeAsSlow(socket: WebSocket): void;
   /** Counts `next` messages handed to sockets (called once per tick with the tick's count). */
   delivered(count: number): void;
+  /**
+   * Instrumentation, off unless given (the live benchmark sets it): after each flush, the events
+   * it wrote, each with the number of sockets it went to, and the wall-clock time (Date.now())
+   * when the flush started and when its last socket write returned. Costs one call per flush.
+   */
+  onFlush?: FlushObserver;
 }
+
+/** See `DirectDeliveryOptions.onFlush`. */
+export type FlushObserver = (written: ReadonlyArray<{ item: unknown; sockets: number }>, startedAt: number, endedAt: number) => void;
 
 /**
  * Delivers subscription events straight from the fan-out to the sockets, without an async
@@ -49,6 +58,9 @@ export class DirectDelivery {
   /** performance.now() of the last flush. */
   private lastFlushAt = Number.NEGATIVE_INFINITY;
   private deliveredInTick = 0;
+  /** Events written in this tick, for `onFlush` only (see `counted`). */
+  private readonly tickBatches: Batch[] = [];
+  private tick = 0;
 
   constructor(private readonly options: DirectDeliveryOptions) {}
 
@@ -106,15 +118,15 @@ export class DirectDelivery {
     if (output?.frames?.length) this.writeOut(output);
   }
 
-  /** Queues one `next` message for this tick's write; the payload's size scales the slow-consumer limit. */
-  write(output: SocketOutput, prefix: Buffer, payload: Buffer): void {
+  /** Queues one `next` message for this tick's write; the payload's size scales the slow-consumer limit. False: not sent. */
+  write(output: SocketOutput, prefix: Buffer, payload: Buffer): boolean {
     const socket = output.socket;
-    if (socket.readyState !== 1) return; // OPEN
+    if (socket.readyState !== 1) return false; // OPEN
     if (!output.frames) {
       // What is still unsent from earlier ticks is what the client did not read.
       if (socket.bufferedAmount > this.options.bufferLimit * payload.length) {
         this.options.closeAsSlow(socket);
-        return;
+        return false;
       }
       output.frames = [];
       this.touched.push(output);
@@ -128,16 +140,35 @@ export class DirectDelivery {
     if (output.raw) output.frames.push(frameHeader(prefix.length + payload.length + 1), prefix, payload, CLOSING_BRACE);
     else socket.send(Buffer.concat([prefix, payload, CLOSING_BRACE]), { binary: false });
     this.deliveredInTick++;
+    return true;
+  }
+
+  /** One socket got `batch`'s event in this tick (counted only for `onFlush`). */
+  counted(batch: Batch): void {
+    if (!this.options.onFlush) return;
+    if (batch.tick !== this.tick) {
+      batch.tick = this.tick;
+      batch.sockets = 0;
+      this.tickBatches.push(batch);
+    }
+    batch.sockets++;
   }
 
   private readonly flush = (): void => {
     this.flushScheduled = false;
     this.lastFlushAt = performance.now();
+    const startedAt = this.options.onFlush ? Date.now() : 0;
     for (const output of this.touched) {
       if (output.frames!.length) this.writeOut(output);
       output.frames = undefined;
     }
     this.touched.length = 0;
+    this.tick++;
+    if (this.tickBatches.length > 0) {
+      const written = this.tickBatches.map((batch) => ({ item: batch.item, sockets: batch.sockets }));
+      this.tickBatches.length = 0;
+      this.options.onFlush!(written, startedAt, Date.now());
+    }
     if (this.deliveredInTick > 0) {
       const count = this.deliveredInTick;
       this.deliveredInTick = 0;
@@ -202,8 +233,8 @@ class Subscriber {
     private readonly prefix: Buffer,
   ) {}
 
-  send(payload: Buffer): void {
-    if (this.active) this.delivery.write(this.output, this.prefix, payload);
+  send(batch: Batch): void {
+    if (this.active && this.delivery.write(this.output, this.prefix, batch.payload!)) this.delivery.counted(batch);
   }
 }
 
@@ -213,6 +244,9 @@ interface Batch {
   payload: Buffer | undefined;
   /** Set while the result is not out yet (async execution, or an earlier event still running). */
   waiting: Subscriber[] | undefined;
+  /** For `onFlush`: the delivery tick this batch was last counted in, and its sockets in that tick. */
+  tick: number;
+  sockets: number;
 }
 
 /**
@@ -236,11 +270,11 @@ class SharedOperation {
     let batch = this.latest;
     if (!batch || batch.item !== item) batch = this.start(item);
     if (batch.waiting) batch.waiting.push(subscriber);
-    else subscriber.send(batch.payload!);
+    else subscriber.send(batch);
   }
 
   private start(item: unknown): Batch {
-    const batch: Batch = { item, payload: undefined, waiting: undefined };
+    const batch: Batch = { item, payload: undefined, waiting: undefined, tick: -1, sockets: 0 };
     this.latest = batch;
     let result: ReturnType<typeof execute>;
     try {
@@ -266,7 +300,7 @@ class SharedOperation {
         const waiting = batch.waiting!;
         batch.waiting = undefined;
         if (this.latest === batch) this.latest = undefined; // let the item go
-        for (const subscriber of waiting) subscriber.send(bytes);
+        for (const subscriber of waiting) subscriber.send(batch);
       });
     return batch;
   }

@@ -18,7 +18,9 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppMetrics } from '../metrics';
 import { isDirectStream } from '../pubsub';
-import { DirectDelivery } from './direct-delivery';
+import { DirectDelivery, type FlushObserver } from './direct-delivery';
+
+export type { FlushObserver } from './direct-delivery';
 
 /** Close code for a socket that fell too far behind (application range 4000–4999). */
 export const SLOW_CONSUMER_CLOSE_CODE = 4008;
@@ -49,6 +51,8 @@ export interface WsServerOptions<P, C> {
   formatError(error: GraphQLError): GraphQLError;
   metrics: AppMetrics;
   logger: Logger;
+  /** Instrumentation, off unless given: what each flush of live events wrote, and when (DirectDeliveryOptions.onFlush). */
+  onFlush?: FlushObserver;
 }
 
 type SocketExtra = { socket: WebSocket; [key: string]: unknown };
@@ -83,6 +87,7 @@ export function createWsServer<P, C>(options: WsServerOptions<P, C>): { dispose(
     formatError: options.formatError,
     closeAsSlow,
     delivered: (count) => metrics.liveEventsDelivered.inc(count),
+    onFlush: options.onFlush,
   });
 
   wss.on('connection', (socket) => {

@@ -85,3 +85,43 @@ describe('DirectDelivery flushes', () => {
     ]);
   });
 });
+
+describe('DirectDelivery flush observer', () => {
+  it('reports each flush’s events with the number of sockets each was written to', async () => {
+    const flushes: Array<{ written: Array<{ item: unknown; sockets: number }>; startedAt: number; endedAt: number }> = [];
+    const delivery = new DirectDelivery({
+      bufferLimit: 1_000,
+      flushIntervalMs: 0,
+      formatError: (e) => e,
+      closeAsSlow: () => undefined,
+      delivered: () => undefined,
+      onFlush: (written, startedAt, endedAt) => flushes.push({ written: [...written], startedAt, endedAt }),
+    });
+    const open = [fakeSocket(), fakeSocket()];
+    const closed = fakeSocket();
+    (closed.socket as { readyState: number }).readyState = 3; // CLOSED: nothing is written to it
+    const streams = [...open, closed].map(({ socket }, i) => {
+      const stream = new BoundedStream<Item>(1_000, () => undefined, () => undefined);
+      delivery.subscribe(stream, { schema, document }, 'events', socket, `op-${i}`);
+      return stream;
+    });
+    const first = { seq: 1 };
+    const second = { seq: 2 };
+    for (const item of [first, second]) streams.forEach((stream) => stream.push(item));
+    await nextTick();
+    const third = { seq: 3 };
+    streams[0]!.push(third);
+    await nextTick();
+
+    expect(flushes.map((f) => f.written)).toEqual([
+      [
+        { item: first, sockets: 2 },
+        { item: second, sockets: 2 },
+      ],
+      [{ item: third, sockets: 1 }],
+    ]);
+    for (const { startedAt, endedAt } of flushes) expect(endedAt).toBeGreaterThanOrEqual(startedAt);
+    expect(open.map((s) => s.writes.map(seqs))).toEqual([[[1, 2], [3]], [[1, 2]]]);
+    expect(closed.writes).toEqual([]);
+  });
+});

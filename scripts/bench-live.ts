@@ -4,16 +4,21 @@
  * Not a test: it prints figures and exits 0 whatever they are (1 only when something errors).
  *
  * Scenario "failure-desk": the real app (child process, SQLite in a temp dir or a fresh database on
- * BENCH_DATABASE_URL's server) with BENCH_SOCKETS graphql-ws clients in this process, each
- * subscribed to `failureReported(filter: {service})`, while a reporter (worker thread of this
- * process) sends single `reportFailure` requests at BENCH_RATE per second for BENCH_SECONDS.
- * Latency is the client's Date.now() at receipt minus the failure's `receivedAt` (stamped by the
- * server just before its write transaction, on the same machine clock); request start → receipt
- * is printed too. Every socket must receive every accepted report exactly once.
+ * BENCH_DATABASE_URL's server) with BENCH_SOCKETS graphql-ws sockets in this process, spread over
+ * BENCH_CLIENT_THREADS worker threads (scripts/bench/live-subscribers.ts: a lean graphql-transport-ws
+ * client whose per-message work is a prefix check and reading two fields, every 64th message
+ * parsed in full to check), each subscribed to `failureReported(filter: {service})`, while a
+ * reporter (worker thread of this process) sends single `reportFailure` requests at BENCH_RATE
+ * per second for BENCH_SECONDS. Latency is the client's Date.now() at receipt minus the failure's
+ * `receivedAt` (stamped by the server just before its write transaction, on the same machine
+ * clock); request start → receipt is printed too. Every socket must receive every accepted report
+ * exactly once. Server-side latency is the same stamp → the server's write to the socket, which
+ * the app reports through its flush observer (createApp's onLiveFlush, off unless given).
  *
  * Scenario "bare ws": the same number of plain `ws` sockets on a bare WebSocketServer (child
  * process), which broadcasts the same number of messages at the same rate, each the size of a
- * real `next` message (one is captured from the app first); latency is send → receipt. This is
+ * real `next` message (one is captured from the app first), read by the same client threads;
+ * latency is send → receipt. This is
  * the baseline the target is stated against. Scenario "bare ws batched" is the same server
  * writing the messages of one timer tick in one write per socket, as the app does with the
  * events of one tick: context for how much of the app's edge over the plain broadcast is that
@@ -26,6 +31,7 @@
  *   BENCH_WARMUP_SECONDS    unmeasured load first, same rate (default 2)
  *   BENCH_REPORTER_CONNECTIONS  keep-alive HTTP connections of the reporter (default 16; fewer than the app's
  *                           MariaDB pool of 20, see the note printed with the results)
+ *   BENCH_CLIENT_THREADS    worker threads the subscribed sockets are spread over (default 2)
  *   BENCH_DRAIN_IDLE_MS     after the load, stop waiting once nothing arrived for this long (default 5000)
  *   BENCH_DATABASE_URL      mysql://user@host:port: run the app on MariaDB/MySQL (a fresh database, dropped at the end)
  *   BENCH_REDIS_URL         redis://host:port: run the app with the Redis event bus
@@ -43,10 +49,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import readline from 'node:readline';
-import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { summarizeCpuProfile } from './bench/live-cpu-profile';
 import { type ReporterResult, runReporter } from './bench/live-reporter';
+import { type Deliveries, Subscribers } from './bench/live-subscribers';
 
 const TARGET_RATIO = 0.5; // failure-desk deliveries/s ÷ bare broadcast deliveries/s
 const TARGET_P99_MS = 250;
@@ -66,6 +72,7 @@ const settings = {
   warmupSeconds: intEnv('BENCH_WARMUP_SECONDS', 2, 0),
   drainIdleMs: intEnv('BENCH_DRAIN_IDLE_MS', 5_000),
   reporterConnections: intEnv('BENCH_REPORTER_CONNECTIONS', 16),
+  clientThreads: intEnv('BENCH_CLIENT_THREADS', 2),
   databaseUrl: process.env.BENCH_DATABASE_URL || undefined,
   redisUrl: process.env.BENCH_REDIS_URL || undefined,
   scenarios: (process.env.BENCH_SCENARIOS || 'failure-desk,bare,bare-batched').split(',').map((s) => s.trim()),
@@ -171,71 +178,6 @@ const live = new Set<ServerProcess>();
 // ---------------------------------------------------------------------------------------------
 // Deliveries
 
-/** What the sockets received of one batch of messages (task ids `${prefix}${seq}`). */
-class Deliveries {
-  /** Date.now() at receipt, per socket × seq (0: not received). */
-  readonly receipt: Float64Array;
-  /** The message's receivedAt (commit / send time), per seq. */
-  readonly stampedAt: Float64Array;
-  delivered = 0;
-  duplicates = 0;
-  firstAt = Number.POSITIVE_INFINITY;
-  lastAt = 0;
-
-  constructor(
-    readonly prefix: string,
-    readonly sockets: number,
-    readonly count: number,
-  ) {
-    this.receipt = new Float64Array(sockets * count);
-    this.stampedAt = new Float64Array(count);
-  }
-
-  record(socket: number, seq: number, receivedAt: string, now: number): void {
-    if (!(seq >= 0 && seq < this.count)) return;
-    const i = socket * this.count + seq;
-    if (this.receipt[i] !== 0) {
-      this.duplicates++;
-      return;
-    }
-    this.receipt[i] = now;
-    this.delivered++;
-    if (now < this.firstAt) this.firstAt = now;
-    this.lastAt = now;
-    if (this.stampedAt[seq] === 0) this.stampedAt[seq] = Date.parse(receivedAt);
-  }
-}
-
-/** Routes each received message to the Deliveries of its task-id prefix. */
-class Receiver {
-  private readonly batches = new Map<string, Deliveries>();
-  unexpected = 0;
-  errors: string[] = [];
-  closed = 0;
-
-  open(prefix: string, sockets: number, count: number): Deliveries {
-    const batch = new Deliveries(prefix, sockets, count);
-    this.batches.set(prefix, batch);
-    return batch;
-  }
-
-  receive(socket: number, failure: { taskId?: unknown; receivedAt?: unknown } | undefined): void {
-    const now = Date.now();
-    const taskId = typeof failure?.taskId === 'string' ? failure.taskId : '';
-    const cut = taskId.lastIndexOf('-') + 1;
-    const batch = this.batches.get(taskId.slice(0, cut));
-    if (!batch) {
-      this.unexpected++;
-      return;
-    }
-    batch.record(socket, Number(taskId.slice(cut)), String(failure!.receivedAt), now);
-  }
-
-  error(message: string): void {
-    if (this.errors.length < 10) this.errors.push(message);
-  }
-}
-
 /** Waits until `batch` holds `expected` deliveries, or nothing new arrived for idleMs. */
 async function drain(batch: Deliveries, expected: number, idleMs: number): Promise<void> {
   let last = batch.delivered;
@@ -301,10 +243,46 @@ interface ScenarioResult {
   closedSockets: number;
   /** Last receipt minus last offer. */
   tailMs: number;
+  /** Commit (send) stamp → the server's write of the event to each socket, estimated per delivery. */
+  serverLatency: ServerWrites;
   serverUsage: Usage;
   clientUsage: Usage;
+  /** Event-loop utilisation of each client thread holding sockets. */
+  clientThreadsBusy: number[];
   messageBytes?: number;
   notes: string[];
+}
+
+/** What the server says it wrote: [taskId, stamp, write started, write ended, sockets], all Date.now() ms. */
+type ServerWrite = [string, number, number, number, number];
+
+interface ServerWrites {
+  /** Per delivery: stamp → its socket's write, placed evenly between the flush's start and end. */
+  perDelivery: Histogram;
+  /** Per event: stamp → the write to its last socket returned. */
+  lastSocket: Histogram;
+  /** Per flush that carried the batch's events: its start → end. */
+  flushMs: Histogram;
+  events: number;
+  socketWrites: number;
+}
+
+function serverFigures(prefix: string, writes: ServerWrite[]): ServerWrites {
+  const result: ServerWrites = { perDelivery: new Histogram(), lastSocket: new Histogram(), flushMs: new Histogram(), events: 0, socketWrites: 0 };
+  const flushes = new Set<string>();
+  for (const [taskId, stamp, startedAt, endedAt, sockets] of writes) {
+    if (!taskId.startsWith(prefix)) continue;
+    result.events++;
+    result.socketWrites += sockets;
+    result.lastSocket.add(endedAt - stamp);
+    const flush = `${startedAt}/${endedAt}`;
+    if (!flushes.has(flush)) {
+      flushes.add(flush);
+      result.flushMs.add(endedAt - startedAt);
+    }
+    for (let k = 1; k <= sockets; k++) result.perDelivery.add(startedAt + ((endedAt - startedAt) * k) / sockets - stamp);
+  }
+  return result;
 }
 
 function figures(
@@ -351,18 +329,27 @@ function figures(
   };
 }
 
+/** CPU of the whole client process (every thread), and how busy each socket thread's loop was. */
 class ClientUsage {
   private cpu = process.cpuUsage();
   private elu = performance.eventLoopUtilization();
   private at = performance.now();
+  private readonly threads: ReturnType<Subscribers['eventLoopUtilization']>;
 
-  read(): Usage {
+  constructor(private readonly subscribers: Subscribers) {
+    this.threads = subscribers.eventLoopUtilization();
+  }
+
+  read(): { usage: Usage; threads: number[] } {
     const cpu = process.cpuUsage(this.cpu);
     return {
-      wallMs: performance.now() - this.at,
-      cpuUserMs: cpu.user / 1000,
-      cpuSystemMs: cpu.system / 1000,
-      eventLoopUtilization: performance.eventLoopUtilization(this.elu).utilization,
+      usage: {
+        wallMs: performance.now() - this.at,
+        cpuUserMs: cpu.user / 1000,
+        cpuSystemMs: cpu.system / 1000,
+        eventLoopUtilization: performance.eventLoopUtilization(this.elu).utilization,
+      },
+      threads: this.subscribers.eventLoopUtilization(this.threads).map((u) => u.utilization),
     };
   }
 }
@@ -435,60 +422,12 @@ function templateOf(sample: string): { template: string } {
   return { template: JSON.stringify(message) };
 }
 
-async function connectGraphqlWs(port: number, token: string, service: string, count: number, receiver: Receiver): Promise<Client[]> {
-  const clients: Client[] = [];
-  const query = SUBSCRIPTION(service);
-  const connectOne = (index: number): Promise<void> =>
-    new Promise((resolve, reject) => {
-      let connected = false;
-      const client = createClient({
-        url: `ws://127.0.0.1:${port}/graphql`,
-        webSocketImpl: WebSocket,
-        connectionParams: { authorization: `Bearer ${token}` },
-        lazy: false,
-        retryAttempts: 0,
-        onNonLazyError: (error) => {
-          if (!connected) reject(new Error(`socket ${index} failed to connect: ${String((error as { code?: number }).code ?? error)}`));
-        },
-        on: {
-          connected: () => {
-            connected = true;
-            resolve();
-          },
-          closed: (event) => {
-            if (connected) {
-              receiver.closed++;
-              receiver.error(`socket ${index} closed: ${(event as { code?: number }).code} ${(event as { reason?: string }).reason ?? ''}`);
-            }
-          },
-        },
-      });
-      clients.push(client);
-      client.subscribe<{ failureReported: { taskId: string; receivedAt: string } }>(
-        { query },
-        {
-          next: (result) => {
-            if (result.errors?.length) receiver.error(`socket ${index}: ${JSON.stringify(result.errors)}`);
-            else receiver.receive(index, result.data?.failureReported);
-          },
-          error: (error) => receiver.error(`socket ${index} subscription error: ${JSON.stringify(error)}`),
-          complete: () => undefined,
-        },
-      );
-    });
-  for (let i = 0; i < count; i += 50) {
-    await Promise.all(Array.from({ length: Math.min(50, count - i) }, (_, j) => connectOne(i + j)));
-  }
-  return clients;
-}
-
 async function failureDeskScenario(captureOnly = false): Promise<{ result?: ScenarioResult; template: string; database: string; profile?: string }> {
   const server = await ServerProcess.start('app');
   const info = server.info;
   const port = Number(info.port);
   const url = `http://127.0.0.1:${port}/graphql`;
-  const receiver = new Receiver();
-  let clients: Client[] = [];
+  let subscribers: Subscribers | undefined;
   try {
     const sample = await captureNextMessage(port, info);
     const { template } = templateOf(sample);
@@ -496,36 +435,44 @@ async function failureDeskScenario(captureOnly = false): Promise<{ result?: Scen
     if (captureOnly) return { template, database: String(info.database) };
 
     const connectStart = performance.now();
-    clients = await connectGraphqlWs(port, String(info.viewerToken), String(info.service), settings.sockets, receiver);
+    subscribers = await Subscribers.start({
+      url: `ws://127.0.0.1:${port}/graphql`,
+      mode: 'graphql-ws',
+      token: String(info.viewerToken),
+      query: SUBSCRIPTION(String(info.service)),
+      sockets: settings.sockets,
+      threads: settings.clientThreads,
+    });
     await waitForSubscriptions(port, settings.sockets, 60_000);
-    log(`  ${settings.sockets} graphql-ws sockets connected and subscribed in ${((performance.now() - connectStart) / 1000).toFixed(1)} s`);
+    log(`  ${settings.sockets} graphql-ws sockets connected and subscribed in ${((performance.now() - connectStart) / 1000).toFixed(1)} s (${subscribers.threads} client threads)`);
 
     const report = (prefix: string, count: number) =>
       runReporter({ url, token: String(info.reporterToken), service: String(info.service), taskPrefix: prefix, count, rate: settings.rate, connections: settings.reporterConnections });
 
     if (settings.warmupSeconds > 0) {
       const count = settings.warmupSeconds * settings.rate;
-      const warm = receiver.open(`w-${RUN_ID}-`, settings.sockets, count);
+      const warm = await subscribers.open(`w-${RUN_ID}-`, count);
       const sent = await report(warm.prefix, count);
       await drain(warm, sum(sent.accepted) * settings.sockets, settings.drainIdleMs);
       log(`  warm-up: ${count} reports, ${warm.delivered} deliveries`);
     }
 
     const count = settings.seconds * settings.rate;
-    const batch = receiver.open(`m-${RUN_ID}-`, settings.sockets, count);
+    const batch = await subscribers.open(`m-${RUN_ID}-`, count);
     await server.command('mark');
-    const clientUsage = new ClientUsage();
+    const clientUsage = new ClientUsage(subscribers);
     const sent: ReporterResult = await report(batch.prefix, count);
     const accepted = sum(sent.accepted);
     await drain(batch, accepted * settings.sockets, settings.drainIdleMs);
-    const serverUsage = await server.command<Usage & { outboxDepth: number; profile?: string }>('stats');
+    const serverUsage = await server.command<Usage & { outboxDepth: number; profile?: string; writes: ServerWrite[] }>('stats');
     const clientFigures = clientUsage.read();
     const roundTrips = Array.from(sent.roundTripMs).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
     const notes = [
       `reportFailure HTTP round trip: p50 ${fmt(pct(roundTrips, 50))} ms, p99 ${fmt(pct(roundTrips, 99))} ms, max ${fmt(roundTrips.at(-1) ?? Number.NaN)} ms; ${accepted}/${count} accepted`,
       `outbox rows still PENDING at the end: ${serverUsage.outboxDepth}`,
+      `messages parsed in full at the client and found equal to the fast path's reading: ${fmt(subscribers.verified)}`,
       ...sent.errors.map((e) => `report error: ${e}`),
-      ...receiver.errors.map((e) => `socket error: ${e}`),
+      ...subscribers.errors.map((e) => `socket error: ${e}`),
     ];
     return {
       template,
@@ -533,16 +480,18 @@ async function failureDeskScenario(captureOnly = false): Promise<{ result?: Scen
       database: String(info.database),
       result: {
         ...figures('failure-desk', batch, { firstAt: sent.firstAt, lastAt: sent.lastAt, accepted: (seq) => sent.accepted[seq] === 1, startedAt: sent.startedAt }),
-        unexpected: receiver.unexpected,
-        closedSockets: receiver.closed,
+        unexpected: subscribers.unexpected,
+        closedSockets: subscribers.closed,
+        serverLatency: serverFigures(batch.prefix, serverUsage.writes),
         serverUsage,
-        clientUsage: clientFigures,
+        clientUsage: clientFigures.usage,
+        clientThreadsBusy: clientFigures.threads,
         messageBytes: Buffer.byteLength(template.replace('@@TASK@@', `${batch.prefix}${count - 1}`).replace('@@AT@@', new Date().toISOString())),
         notes,
       },
     };
   } finally {
-    await Promise.all(clients.map((c) => c.dispose()));
+    await subscribers?.stop();
     await server.stop();
   }
 }
@@ -553,70 +502,49 @@ async function failureDeskScenario(captureOnly = false): Promise<{ result?: Scen
 async function bareScenario(template: string, batched: boolean): Promise<ScenarioResult> {
   const server = await ServerProcess.start('bare');
   const port = Number(server.info.port);
-  const receiver = new Receiver();
-  const sockets: WebSocket[] = [];
-  let stopping = false;
+  let subscribers: Subscribers | undefined;
   try {
-    const connectOne = (index: number) =>
-      new Promise<void>((resolve, reject) => {
-        const socket = new WebSocket(`ws://127.0.0.1:${port}/`);
-        sockets.push(socket);
-        let open = false;
-        socket.once('open', () => {
-          open = true;
-          resolve();
-        });
-        socket.once('error', (error) => {
-          if (!open) reject(error);
-        });
-        socket.once('close', (code) => {
-          if (open && !stopping) {
-            receiver.closed++;
-            receiver.error(`bare socket ${index} closed: ${code}`);
-          }
-        });
-        // The same per-message client work as the app's clients minus graphql-ws: parse, pick the fields.
-        socket.on('message', (data) => {
-          const message = JSON.parse(String(data)) as { payload?: { data?: { failureReported?: { taskId: string; receivedAt: string } } } };
-          receiver.receive(index, message.payload?.data?.failureReported);
-        });
-      });
     const connectStart = performance.now();
-    for (let i = 0; i < settings.sockets; i += 100) {
-      await Promise.all(Array.from({ length: Math.min(100, settings.sockets - i) }, (_, j) => connectOne(i + j)));
-    }
+    subscribers = await Subscribers.start({
+      url: `ws://127.0.0.1:${port}/`,
+      mode: 'bare',
+      messageId: (JSON.parse(template) as { id: string }).id,
+      sockets: settings.sockets,
+      threads: settings.clientThreads,
+    });
     const { clients } = await server.command<{ clients: number }>('clients');
     if (clients !== settings.sockets) throw new Error(`bare server sees ${clients} sockets, not ${settings.sockets}`);
-    log(`  ${settings.sockets} ws sockets connected in ${((performance.now() - connectStart) / 1000).toFixed(1)} s`);
+    log(`  ${settings.sockets} ws sockets connected in ${((performance.now() - connectStart) / 1000).toFixed(1)} s (${subscribers.threads} client threads)`);
 
     if (settings.warmupSeconds > 0) {
       const count = settings.warmupSeconds * settings.rate;
-      const warm = receiver.open(`w-${RUN_ID}-`, settings.sockets, count);
+      const warm = await subscribers.open(`w-${RUN_ID}-`, count);
       await server.command('broadcast', { template, count, rate: settings.rate, taskPrefix: warm.prefix, batched });
       await drain(warm, count * settings.sockets, settings.drainIdleMs);
       log(`  warm-up: ${count} messages, ${warm.delivered} deliveries`);
     }
 
     const count = settings.seconds * settings.rate;
-    const batch = receiver.open(`m-${RUN_ID}-`, settings.sockets, count);
+    const batch = await subscribers.open(`m-${RUN_ID}-`, count);
     await server.command('mark');
-    const clientUsage = new ClientUsage();
+    const clientUsage = new ClientUsage(subscribers);
     const sent = await server.command<{ firstAt: number; lastAt: number; messageBytes: number }>('broadcast', { template, count, rate: settings.rate, taskPrefix: batch.prefix, batched });
     await drain(batch, count * settings.sockets, settings.drainIdleMs);
-    const serverUsage = await server.command<Usage>('stats');
+    const serverUsage = await server.command<Usage & { writes: ServerWrite[] }>('stats');
     const clientFigures = clientUsage.read();
-    stopping = true;
     return {
       ...figures(batched ? 'bare ws batched' : 'bare ws', batch, { firstAt: sent.firstAt, lastAt: sent.lastAt, accepted: () => true }),
-      unexpected: receiver.unexpected,
-      closedSockets: receiver.closed,
+      unexpected: subscribers.unexpected,
+      closedSockets: subscribers.closed,
+      serverLatency: serverFigures(batch.prefix, serverUsage.writes),
       serverUsage,
-      clientUsage: clientFigures,
+      clientUsage: clientFigures.usage,
+      clientThreadsBusy: clientFigures.threads,
       messageBytes: sent.messageBytes,
-      notes: receiver.errors.map((e) => `socket error: ${e}`),
+      notes: [`messages parsed in full at the client and found equal to the fast path's reading: ${fmt(subscribers.verified)}`, ...subscribers.errors.map((e) => `socket error: ${e}`)],
     };
   } finally {
-    for (const socket of sockets) socket.terminate();
+    await subscribers?.stop();
     await server.stop();
   }
 }
@@ -685,8 +613,9 @@ async function main(): Promise<void> {
   if (Number.isFinite(nofile) && nofile < settings.sockets + 200) throw new Error(`ulimit -n is ${nofile}: raise it above ${settings.sockets + 200} (ulimit -n 65536) for ${settings.sockets} sockets`);
   log(`load: ${settings.sockets} subscribed sockets, ${settings.rate} messages/s for ${settings.seconds} s (after ${settings.warmupSeconds} s of warm-up), drain until all arrived or ${settings.drainIdleMs} ms without a delivery`);
   log(`      reports are single reportFailure requests over at most ${settings.reporterConnections} keep-alive connections, all in one failure group`);
-  log('layout: each server runs in its own child process (one at a time); the sockets (main thread) and the reporter (worker thread) run in this process,');
-  log(`        so client work never runs on the server's event loop. Both processes share the machine's ${cpus.length} cores, so client CPU still competes with the server (shown below).`);
+  log(`layout: each server runs in its own child process (one at a time); the sockets (${settings.clientThreads} worker threads, BENCH_CLIENT_THREADS) and the reporter`);
+  log(`        (one more worker thread) run in this process, so client work never runs on the server's event loop. All share the machine's ${cpus.length} cores,`);
+  log('        so client CPU still competes with the server (shown below).');
   log('');
 
   let fd: Awaited<ReturnType<typeof failureDeskScenario>> | undefined;
@@ -714,7 +643,7 @@ async function main(): Promise<void> {
   log('');
   log(
     table([
-      ['scenario', 'sockets', 'msgs', 'msgs/s offered', 'msgs/s stamped', 'deliveries/s', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'duplicates', 'tail ms', 'bytes/msg'],
+      ['scenario', 'sockets', 'msgs', 'msgs/s offered', 'msgs/s stamped', 'deliveries/s', 'p50 ms', 'p99 ms', 'max ms', 'server p50', 'server p99', 'server max', 'lost', 'duplicates', 'tail ms', 'bytes/msg'],
       ...results.map((r) => [
         r.name,
         fmt(r.sockets),
@@ -725,6 +654,9 @@ async function main(): Promise<void> {
         fmt(r.latency.percentile(50)),
         fmt(r.latency.percentile(99)),
         fmt(r.latency.max),
+        fmt(r.serverLatency.perDelivery.percentile(50)),
+        fmt(r.serverLatency.perDelivery.percentile(99)),
+        fmt(r.serverLatency.perDelivery.max),
         fmt(r.lost),
         fmt(r.duplicates),
         fmt(r.tailMs),
@@ -732,7 +664,10 @@ async function main(): Promise<void> {
       ]),
     ]).join('\n'),
   );
-  log('latency: failure-desk = failure.receivedAt (server clock, stamped before the write transaction) → Date.now() at the client; bare ws = send → receipt.');
+  log('latency (p50/p99/max): failure-desk = failure.receivedAt (server clock, stamped before the write transaction) → Date.now() at the client; bare ws = send → receipt.');
+  log('server p50/p99/max: the same stamp → the server\'s write of the message to the socket (the app reports each flush of live events: when it started,');
+  log('when its last socket write returned, how many sockets each event went to; a delivery\'s write is placed evenly in between). What the client adds');
+  log('on top is time in the kernel and the client\'s own queue: when server and client figures are far apart, the client is the bottleneck.');
   log('msgs/s offered = the client\'s send schedule; msgs/s stamped = messages ÷ (last − first receivedAt / send stamp): how fast the server actually');
   log('took them in. When it falls behind, reports wait in the reporter\'s HTTP queue before they are stamped, so commit → receipt stays short');
   log('while request start → receipt (below) grows: read both.');
@@ -742,7 +677,10 @@ async function main(): Promise<void> {
     log(`${r.name}:`);
     if (r.requestLatency) log(`  request start → receipt: p50 ${fmt(r.requestLatency.percentile(50))} ms, p99 ${fmt(r.requestLatency.percentile(99))} ms, max ${fmt(r.requestLatency.max)} ms`);
     log(`  ${cpuLine('server process', r.serverUsage)}`);
-    log(`  ${cpuLine('client process (sockets + reporter thread)', r.clientUsage)}`);
+    const sl = r.serverLatency;
+    log(`  server writes: ${fmt(sl.events)} events to ${fmt(sl.socketWrites)} sockets in all; stamp → write to the event's last socket p50 ${fmt(sl.lastSocket.percentile(50))} ms, p99 ${fmt(sl.lastSocket.percentile(99))} ms, max ${fmt(sl.lastSocket.max)} ms; one flush (all sockets) p50 ${fmt(sl.flushMs.percentile(50))} ms, p99 ${fmt(sl.flushMs.percentile(99))} ms, max ${fmt(sl.flushMs.max)} ms`);
+    log(`  ${cpuLine('client process (socket threads + reporter thread)', r.clientUsage)}`);
+    log(`  client socket threads' event loops busy: ${r.clientThreadsBusy.map((u) => `${fmt(u * 100)}%`).join(', ')}`);
     // CPU time is what other jobs on the machine disturb least: per delivery it compares runs taken under different load.
     const deliveries = r.latency.count;
     const perDelivery = (u: Usage) => fmt(((u.cpuUserMs + u.cpuSystemMs) * 1000) / Math.max(1, deliveries), 2);

@@ -58,8 +58,39 @@ class Usage {
   }
 }
 
+/**
+ * When the server wrote each event to its sockets: [taskId, stamp (receivedAt / send time),
+ * write started, write ended, sockets], Date.now() ms. The app reports it through its flush
+ * observer (createApp's onLiveFlush), the bare server around its own writes.
+ */
+class WriteLog {
+  private entries: Array<[string, number, number, number, number]> = [];
+
+  record(written: ReadonlyArray<{ item: unknown; sockets: number }>, startedAt: number, endedAt: number): void {
+    for (const { item, sockets } of written) {
+      const failure = item as { taskId?: unknown; receivedAt?: unknown };
+      if (typeof failure.taskId === 'string' && failure.receivedAt instanceof Date) this.entries.push([failure.taskId, failure.receivedAt.getTime(), startedAt, endedAt, sockets]);
+    }
+  }
+
+  add(taskId: string, stamp: number, startedAt: number, endedAt: number, sockets: number): void {
+    this.entries.push([taskId, stamp, startedAt, endedAt, sockets]);
+  }
+
+  clear(): void {
+    this.entries = [];
+  }
+
+  take(): Array<[string, number, number, number, number]> {
+    const entries = this.entries;
+    this.entries = [];
+    return entries;
+  }
+}
+
 async function startApp(): Promise<{ ready: Reply; handle(command: Command): Promise<Reply | undefined>; stop(): Promise<void> }> {
   const adminToken = `bench-admin-${randomBytes(16).toString('hex')}`;
+  const writes = new WriteLog();
   const database = await createDatabase();
   let app: Awaited<ReturnType<typeof createApp>>;
   try {
@@ -78,7 +109,7 @@ async function startApp(): Promise<{ ready: Reply; handle(command: Command): Pro
       ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
       ...(process.env.BENCH_LIVE_FLUSH_INTERVAL_MS ? { LIVE_FLUSH_INTERVAL_MS: process.env.BENCH_LIVE_FLUSH_INTERVAL_MS } : {}),
     });
-    app = await createApp({ ...base, database: database.config }, { logger: pino({ level: 'silent' }) });
+    app = await createApp({ ...base, database: database.config }, { logger: pino({ level: 'silent' }), onLiveFlush: (written, startedAt, endedAt) => writes.record(written, startedAt, endedAt) });
   } catch (error) {
     await database.drop().catch(() => undefined);
     throw error;
@@ -118,13 +149,14 @@ async function startApp(): Promise<{ ready: Reply; handle(command: Command): Pro
       if (command.cmd === 'mark') {
         await profiler?.start();
         usage.mark();
+        writes.clear();
         return { ok: true };
       }
       if (command.cmd === 'stats') {
         const read = usage.read();
         const profile = await profiler?.stop('failure-desk-server');
         const depth = await app.outbox.depth();
-        return { ...read, outboxDepth: depth, profile };
+        return { ...read, outboxDepth: depth, profile, writes: writes.take() };
       }
       return undefined;
     },
@@ -195,14 +227,16 @@ async function startBare(): Promise<{ ready: Reply; handle(command: Command): Pr
     wss.once('error', reject);
   });
   const usage = new Usage();
+  const writes = new WriteLog();
   return {
     ready: { port: (wss.address() as AddressInfo).port },
     async handle(command) {
       if (command.cmd === 'mark') {
         usage.mark();
+        writes.clear();
         return { ok: true };
       }
-      if (command.cmd === 'stats') return usage.read();
+      if (command.cmd === 'stats') return { ...usage.read(), writes: writes.take() };
       if (command.cmd === 'clients') return { clients: wss.clients.size };
       if (command.cmd === 'broadcast') {
         // The message is the captured real `next` message with the task id and receivedAt swapped
@@ -212,15 +246,24 @@ async function startBare(): Promise<{ ready: Reply; handle(command: Command): Pr
         const { template, count, rate, taskPrefix, batched } = command as unknown as { template: string; count: number; rate: number; taskPrefix: string; batched?: boolean };
         let bytes = 0;
         const corked = new Set<{ uncork(): void }>();
+        /** This tick's messages (batched): [taskId, stamp, sockets]; written when the sockets are uncorked. */
+        let tick: Array<[string, number, number]> = [];
         const run = await paced(count, rate, (seq) => {
-          const message = template.replace('@@TASK@@', `${taskPrefix}${seq}`).replace('@@AT@@', new Date().toISOString());
+          const taskId = `${taskPrefix}${seq}`;
+          const now = Date.now();
+          const message = template.replace('@@TASK@@', taskId).replace('@@AT@@', new Date(now).toISOString());
           bytes = message.length;
+          let sockets = 0;
           for (const client of wss.clients) {
             if (client.readyState !== 1) continue;
             if (batched && corked.size === 0) {
               setImmediate(() => {
+                const startedAt = Date.now();
                 for (const raw of corked) raw.uncork();
                 corked.clear();
+                const endedAt = Date.now();
+                for (const [id, stamp, n] of tick) writes.add(id, stamp, startedAt, endedAt, n);
+                tick = [];
               });
             }
             const raw = (client as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
@@ -229,7 +272,10 @@ async function startBare(): Promise<{ ready: Reply; handle(command: Command): Pr
               corked.add(raw);
             }
             (client as WebSocket).send(message);
+            sockets++;
           }
+          if (batched) tick.push([taskId, now, sockets]);
+          else writes.add(taskId, now, now, Date.now(), sockets);
         });
         return { sent: count, firstAt: run.firstAt, lastAt: run.lastAt, messageBytes: bytes };
       }

@@ -467,9 +467,15 @@ async function failureDeskScenario(captureOnly = false): Promise<{ result?: Scen
     const serverUsage = await server.command<Usage & { outboxDepth: number; profile?: string; writes: ServerWrite[] }>('stats');
     const clientFigures = clientUsage.read();
     const roundTrips = Array.from(sent.roundTripMs).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+    // The response leaves after the commit: stamp → response bounds what the write transaction took, the rest is the live path.
+    const toResponse = new Histogram();
+    for (let seq = 0; seq < count; seq++) {
+      if (sent.accepted[seq] === 1 && batch.stampedAt[seq]! > 0) toResponse.add(sent.startedAt[seq]! + sent.roundTripMs[seq]! - batch.stampedAt[seq]!);
+    }
     const notes = [
       `reportFailure HTTP round trip: p50 ${fmt(pct(roundTrips, 50))} ms, p99 ${fmt(pct(roundTrips, 99))} ms, max ${fmt(roundTrips.at(-1) ?? Number.NaN)} ms; ${accepted}/${count} accepted`,
-      `outbox rows still PENDING at the end: ${serverUsage.outboxDepth}`,
+      `stamp → reportFailure response at the reporter (after the commit): p50 ${fmt(toResponse.percentile(50))} ms, p99 ${fmt(toResponse.percentile(99))} ms, max ${fmt(toResponse.max)} ms`,
+      `outbox rows still PENDING at the end: ${serverUsage.outboxDepth} (handed-over rows are marked DONE together, about 200 ms after delivery: a few left right after the drain is normal)`,
       `messages parsed in full at the client and found equal to the fast path's reading: ${fmt(subscribers.verified)}`,
       ...sent.errors.map((e) => `report error: ${e}`),
       ...subscribers.errors.map((e) => `socket error: ${e}`),

@@ -195,18 +195,47 @@ function processCpuMs(pid: number): number | undefined {
   }
 }
 
-/** Runs a load phase and, for a service process, says how busy it was (100% = one core). */
+/** The database server's pid when it runs on this machine (mariadbd or mysqld under /proc), else undefined. */
+function localDatabasePid(serverUrl: string): number | undefined {
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(serverUrl).hostname)) return undefined;
+  try {
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const comm = fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      if (comm === 'mariadbd' || comm === 'mysqld') return Number(entry);
+    }
+  } catch {
+    // not Linux, or /proc unreadable
+  }
+  return undefined;
+}
+
+/** Set in main(): the local database server, whose CPU time per row each phase reports. */
+let databasePid: number | undefined;
+
+/**
+ * Runs a load phase and says how much CPU it cost per row: the service process (and how busy
+ * it was, 100% = one core) and the database server (all its threads; other work on the same
+ * server counts too). Steadier than throughput on a shared machine.
+ */
 async function measured(pid: number | undefined, phase: () => Promise<PhaseResult>): Promise<{ result: PhaseResult; cpu?: string }> {
-  const before = pid === undefined ? undefined : processCpuMs(pid);
+  const pids = [pid, databasePid];
+  const before = pids.map((p) => (p === undefined ? undefined : processCpuMs(p)));
   const result = await phase();
-  const after = pid === undefined ? undefined : processCpuMs(pid);
-  if (before === undefined || after === undefined) return { result };
-  return { result, cpu: `service CPU ${(((after - before) / result.elapsedMs) * 100).toFixed(0)}%` };
+  const after = pids.map((p) => (p === undefined ? undefined : processCpuMs(p)));
+  const perRowUs = (i: number) => (before[i] === undefined || after[i] === undefined ? undefined : ((after[i]! - before[i]!) * 1000) / result.rows);
+  const parts: string[] = [];
+  const service = perRowUs(0);
+  if (service !== undefined) parts.push(`service CPU ${(((service * result.rows) / 1000 / result.elapsedMs) * 100).toFixed(0)}%, ${service.toFixed(0)} µs/row`);
+  const database = perRowUs(1);
+  if (database !== undefined) parts.push(`database ${database.toFixed(0)} µs/row`);
+  return parts.length ? { result, cpu: parts.join(', ') } : { result };
 }
 
 async function main(): Promise<number> {
   const started = Date.now();
   const info = await serverInfo(settings.serverUrl);
+  databasePid = localDatabasePid(settings.serverUrl);
   const cpus = os.cpus();
   log('Failure Desk ingest benchmark (informational; not a test)');
   log(`machine: ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}`);
@@ -310,19 +339,23 @@ async function main(): Promise<number> {
   let rawSent = 0;
   try {
     if (settings.singleWarmup) {
-      progress('warm-up: single-row INSERT', await raw.single(settings.singleWarmup, settings.singleConcurrency));
+      const warm = await measured(undefined, () => raw.single(settings.singleWarmup, settings.singleConcurrency));
+      progress('warm-up: single-row INSERT', warm.result, warm.cpu);
       rawSent += settings.singleWarmup;
     }
-    const rawSingle = await raw.single(settings.singleCount, settings.singleConcurrency);
+    const rawSingleRun = await measured(undefined, () => raw.single(settings.singleCount, settings.singleConcurrency));
+    const rawSingle = rawSingleRun.result;
     rawSent += settings.singleCount;
-    progress(`single-row INSERT ×${settings.singleCount}, c=${settings.singleConcurrency}`, rawSingle);
+    progress(`single-row INSERT ×${settings.singleCount}, c=${settings.singleConcurrency}`, rawSingle, rawSingleRun.cpu);
     if (settings.batchWarmup) {
-      progress('warm-up: multi-row INSERT', await raw.multiRow(settings.batchWarmup, settings.batchSize, settings.batchConcurrency));
+      const warm = await measured(undefined, () => raw.multiRow(settings.batchWarmup, settings.batchSize, settings.batchConcurrency));
+      progress('warm-up: multi-row INSERT', warm.result, warm.cpu);
       rawSent += settings.batchWarmup * settings.batchSize;
     }
-    const rawMulti = await raw.multiRow(settings.batches, settings.batchSize, settings.batchConcurrency);
+    const rawMultiRun = await measured(undefined, () => raw.multiRow(settings.batches, settings.batchSize, settings.batchConcurrency));
+    const rawMulti = rawMultiRun.result;
     rawSent += batchRows;
-    progress(`multi-row INSERT ${settings.batches}×${settings.batchSize}, c=${settings.batchConcurrency}`, rawMulti);
+    progress(`multi-row INSERT ${settings.batches}×${settings.batchSize}, c=${settings.batchConcurrency}`, rawMulti, rawMultiRun.cpu);
     const rawStored = await raw.count();
 
     // ---- 3. Results ----------------------------------------------------------------------------

@@ -246,14 +246,24 @@ export class IngestionService {
     return result.affected ?? 0;
   }
 
-  /** The failures stored under the candidates' keys, ours and those that were there before. */
+  /**
+   * The failures stored under the candidates' keys, ours and those that were there before. A
+   * locking read on MySQL (FOR UPDATE; MariaDB knows no FOR SHARE), which sees the latest
+   * committed rows: a key that our INSERT IGNORE skipped may belong to a transaction that
+   * committed after ours took its snapshot (at the attribute read that travels with the
+   * INSERT), which a plain read would not see.
+   */
   private async findByKeys(manager: EntityManager, candidates: PreparedReport[]): Promise<FailureEntity[]> {
     const keysByService = new Map<string, string[]>();
     for (const c of candidates) keysByService.set(c.serviceId, [...(keysByService.get(c.serviceId) ?? []), c.idempotencyKey]);
     const found: FailureEntity[] = [];
     for (const [serviceId, keys] of keysByService) {
       for (let i = 0; i < keys.length; i += INSERT_CHUNK) {
-        found.push(...(await manager.getRepository(FailureEntity).findBy({ serviceId, idempotencyKey: In(keys.slice(i, i + INSERT_CHUNK)) })));
+        const query = manager
+          .getRepository(FailureEntity)
+          .createQueryBuilder('failure')
+          .where({ serviceId, idempotencyKey: In(keys.slice(i, i + INSERT_CHUNK)) });
+        found.push(...(await this.options.dialect.forUpdate(query).getMany()));
       }
     }
     return found;

@@ -5,8 +5,9 @@
  * write is all or nothing for all of them.
  *
  * One write is in flight at a time, so every write takes all that arrived during the previous
- * one; more (up to `maxConcurrent`) start only while a full write's worth (`maxItems`) is
- * waiting, when waiting longer cannot make the next write any bigger.
+ * one; more (up to `maxConcurrent`) start only while a big enough write (`fullItems`, by
+ * default `maxItems`) is waiting: small callers still go together, while big ones, which gain
+ * nothing from being joined, run side by side instead of one after the other.
  */
 export class GroupCommit<T, R> {
   private readonly waiting: Array<{ items: T[]; resolve: (result: R) => void; reject: (error: unknown) => void }> = [];
@@ -19,6 +20,8 @@ export class GroupCommit<T, R> {
     private readonly maxConcurrent: number,
     /** Items per write; a caller with more still goes whole, alone. */
     private readonly maxItems: number,
+    /** Items waiting that make a write worth starting beside those in flight. */
+    private readonly fullItems: number = maxItems,
   ) {}
 
   submit(items: T[]): Promise<R> {
@@ -30,7 +33,7 @@ export class GroupCommit<T, R> {
   }
 
   private drain(): void {
-    while (this.waiting.length > 0 && (this.inFlight === 0 || (this.inFlight < this.maxConcurrent && this.waitingItems >= this.maxItems))) {
+    while (this.waiting.length > 0 && (this.inFlight === 0 || (this.inFlight < this.maxConcurrent && this.waitingItems >= this.fullItems))) {
       const batch = [this.waiting.shift()!];
       let count = batch[0]!.items.length;
       while (this.waiting.length > 0 && count + this.waiting[0]!.items.length <= this.maxItems) {

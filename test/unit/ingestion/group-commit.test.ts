@@ -55,6 +55,24 @@ describe('GroupCommit', () => {
     expect(calls.map((c) => c.items)).toEqual([[1], [2, 3, 4, 5], [6, 7, 8, 9]]);
   });
 
+  it('starts a write beside the one in flight once a big enough one waits, without waiting to fill it', async () => {
+    const { calls, write } = controlledWrites();
+    const commits = new GroupCommit(write, 3, 6, 3);
+    void commits.submit([1]);
+    void commits.submit([2, 3]);
+    expect(calls).toHaveLength(1); // 2 waiting: small callers still wait to go together
+    void commits.submit([4]);
+    expect(calls.map((c) => c.items)).toEqual([[1], [2, 3, 4]]);
+    void commits.submit([5, 6, 7]);
+    expect(calls.map((c) => c.items)).toEqual([[1], [2, 3, 4], [5, 6, 7]]);
+    void commits.submit([8, 9, 10]);
+    expect(calls).toHaveLength(3); // at the limit of three writes in flight
+    void commits.submit([11]);
+    calls[0]!.done.resolve('x');
+    await flush();
+    expect(calls.map((c) => c.items)).toEqual([[1], [2, 3, 4], [5, 6, 7], [8, 9, 10, 11]]);
+  });
+
   it('sends a caller larger than a write alone and whole', async () => {
     const { calls, write } = controlledWrites();
     const commits = new GroupCommit(write, 1, 3);

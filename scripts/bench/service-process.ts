@@ -24,6 +24,17 @@ export function buildService(): string {
   }
   return entry;
 }
+/**
+ * The node flags of `npm start` (package.json's start script, between `node` and the entry
+ * point), so the benchmarked process runs as the deployed one does.
+ */
+export function startScriptNodeFlags(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
+  const words = (pkg.scripts?.start ?? '').trim().split(/\s+/);
+  if (words[0] !== 'node') return [];
+  return words.slice(1, -1).filter((word) => word.startsWith('--'));
+}
+
 const START_TIMEOUT_MS = 60_000; // migrations on a fresh database included
 const STOP_TIMEOUT_MS = 30_000;
 
@@ -36,12 +47,13 @@ export interface ServiceProcess {
 
 /**
  * Starts the service: `entry` is a built main.js (see buildService), or undefined for the
- * TypeScript sources through tsx (`node --import tsx src/main.ts`); `outputFile` keeps its
- * stdout and stderr (e.g. for --trace-gc).
+ * TypeScript sources through tsx (`node --import tsx src/main.ts`), with the node flags of
+ * `npm start` (see startScriptNodeFlags) and then `nodeArgs`; `outputFile` keeps its stdout and
+ * stderr (e.g. for --trace-gc).
  */
 export function startServiceProcess(env: Record<string, string>, options: { entry?: string; nodeArgs?: string[]; outputFile?: string } = {}): Promise<ServiceProcess> {
   const program = options.entry ? [options.entry] : ['--import', 'tsx', path.join(ROOT, 'src', 'main.ts')];
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), ...program], {
+  const child: ChildProcess = spawn(process.execPath, [...startScriptNodeFlags(), ...(options.nodeArgs ?? []), ...program], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

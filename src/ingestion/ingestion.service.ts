@@ -200,27 +200,37 @@ export class IngestionService {
     return result.affected ?? 0;
   }
 
-  /**
-   * The failures stored under the candidates' keys, ours and those that were there before. A
-   * locking read on MySQL (FOR UPDATE; MariaDB knows no FOR SHARE), which sees the latest
-   * committed rows: a key that our INSERT IGNORE skipped may belong to a transaction that
-   * committed after ours took its snapshot (at the attribute read that travels with the
-   * INSERT), which a plain read would not see.
-   */
+  /** The failures stored under the candidates' keys, ours and those that were there before. */
   private async findByKeys(manager: EntityManager, candidates: PreparedReport[]): Promise<FailureEntity[]> {
     const keysByService = new Map<string, string[]>();
     for (const c of candidates) keysByService.set(c.serviceId, [...(keysByService.get(c.serviceId) ?? []), c.idempotencyKey]);
     const found: FailureEntity[] = [];
     for (const [serviceId, keys] of keysByService) {
-      for (let i = 0; i < keys.length; i += INSERT_CHUNK) {
-        const query = manager
-          .getRepository(FailureEntity)
-          .createQueryBuilder('failure')
-          .where({ serviceId, idempotencyKey: In(keys.slice(i, i + INSERT_CHUNK)) });
-        found.push(...(await this.options.dialect.forUpdate(query).getMany()));
-      }
+      for (let i = 0; i < keys.length; i += INSERT_CHUNK) found.push(...(await this.readLatest(manager, serviceId, keys.slice(i, i + INSERT_CHUNK))));
     }
     return found;
+  }
+
+  /**
+   * On MySQL a locking read (shared, as the INSERT IGNORE's duplicate check already holds: no
+   * lock upgrade for two transactions to deadlock on), which sees the latest committed rows: a
+   * key that our INSERT IGNORE skipped may belong to a transaction that committed after ours
+   * took its snapshot (at the attribute read that travels with the INSERT), which a plain read
+   * would not see. LOCK IN SHARE MODE by hand: TypeORM writes FOR SHARE, which MariaDB refuses.
+   */
+  private async readLatest(manager: EntityManager, serviceId: string, keys: string[]): Promise<FailureEntity[]> {
+    if (this.options.dialect.engine !== 'mysql') return manager.getRepository(FailureEntity).findBy({ serviceId, idempotencyKey: In(keys) });
+    const rows: Array<Record<string, unknown>> = await manager.query(
+      `SELECT * FROM failures WHERE service_id = ? AND idempotency_key IN (${keys.map(() => '?').join(', ')}) LOCK IN SHARE MODE`,
+      [serviceId, ...keys],
+    );
+    const { columns } = manager.connection.getMetadata(FailureEntity);
+    const driver = manager.connection.driver;
+    return rows.map((row) => {
+      const failure = new FailureEntity();
+      for (const column of columns) column.setEntityValue(failure, driver.prepareHydratedValue(row[column.databaseName], column));
+      return failure;
+    });
   }
 
   private increments(stored: PreparedReport[], groupIds: Map<string, string>): GroupIncrement[] {

@@ -8,6 +8,7 @@ import { CloseTimes1764900000000 } from './1764900000000-close-times';
 import { CoveringStatsIndexes1765000000000 } from './1765000000000-covering-stats-indexes';
 import { HourStats1765100000000 } from './1765100000000-hour-stats';
 import { RollupTiers1765300000000 } from './1765300000000-rollup-tiers';
+import { GroupActivityIndex1765400000000 } from './1765400000000-group-activity-index';
 
 /** SQLite migrations, oldest first. */
-export const sqliteMigrations = [InitialSchema1764300000000, RetryTimeouts1764400000000, Escalation1764500000000, MinuteStats1764600000000, AttributeStats1764700000000, PurgeRuns1764800000000, CloseTimes1764900000000, CoveringStatsIndexes1765000000000, HourStats1765100000000, RollupTiers1765300000000];
+export const sqliteMigrations = [InitialSchema1764300000000, RetryTimeouts1764400000000, Escalation1764500000000, MinuteStats1764600000000, AttributeStats1764700000000, PurgeRuns1764800000000, CloseTimes1764900000000, CoveringStatsIndexes1765000000000, HourStats1765100000000, RollupTiers1765300000000, GroupActivityIndex1765400000000];

@@ -137,6 +137,20 @@ describe('escalation to PagerDuty and Opsgenie', () => {
     expect(close.identifier).toBe(paged.externalKey);
   });
 
+  it('ranks by the distinct hosts of the recent failures, told apart byte for byte', async () => {
+    const svc = await t.createService({ criticality: 3 });
+    await setPolicy({ service: svc.name, provider: 'PAGERDUTY', routingKey: ROUTING_KEY, minSeverity: 'ERROR', thresholdCount: 100, groupWaitSeconds: 600 });
+    const fingerprint = `hosts-${Date.now()}`;
+    // Three hosts that differ only by case or a trailing space; an empty and a missing host do not count.
+    const hosts: Array<string | null> = ['w1', 'W1', 'w1 ', 'w1', '', null];
+    const input = hosts.map((host, i) => report(svc.name, { fingerprint, taskId: `${fingerprint}-${i}`, severity: 'CRITICAL', attributes: host === null ? { region: 'eu' } : { host } }));
+    const batch = expectData(await t.request<{ reportFailures: { failures: Array<{ group: { id: string } }> } }>(REPORT_FAILURES, { input }, svc.token));
+    const [id] = await incidentOf(batch.reportFailures.failures[0]!.group.id);
+    // Delivered before the next test counts the pages it causes.
+    const incident = await until(id!, (i) => i.deliveries.some((d) => d.status === 'DELIVERED'));
+    expect(incident.rankReasons).toContain('3 hosts affected (+5)');
+  });
+
   it('does not retry a 400 and shows the provider error on the incident', async () => {
     const svc = await t.createService();
     await setPolicy({ service: svc.name, provider: 'PAGERDUTY', routingKey: 'X'.repeat(32), minSeverity: 'CRITICAL' });

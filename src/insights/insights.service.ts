@@ -28,17 +28,6 @@ export interface HourRangeInput {
   to?: Date | null;
 }
 
-interface AttributeContext {
-  group: FailureGroupEntity;
-  /** The service's failures in the period, and its attribute value counts (attribute, value → count). */
-  totals: number;
-  baseline: Map<string, number>;
-  /** The group's failures in the period. */
-  groupTotal: number;
-  /** The hours of the period the group was alive in; null when that is its whole life. */
-  alive: { from: number; to: number } | null;
-}
-
 /** The whole hours [from, to) touches: a partly covered hour counts whole; from defaults to `firstHour`, to to now. */
 function hourRange(range: HourRangeInput, firstHour: number): { from: number; to: number } {
   const from = range.from ? epochHour(range.from) : firstHour;
@@ -214,24 +203,23 @@ export class InsightsService {
   }
 
   async breakdown(groupId: string, attribute: string, range: HourRangeInput = {}) {
-    const context = await this.attributeContext(groupId, attribute, range);
-    const counts = (await this.groupAttributeCounts(context, attribute)).map((c) => ({ ...c, baselineCount: context.baseline.get(`${attribute}\u0000${c.value}`) ?? 0 }));
-    return { attribute, values: attributeBreakdown(context.groupTotal, context.totals, counts) };
+    const { groupTotal, totals, counts } = await this.attributeCounts(groupId, attribute, range);
+    return { attribute, values: attributeBreakdown(groupTotal, totals, counts) };
   }
 
   async suspects(groupId: string, range: HourRangeInput = {}) {
-    const context = await this.attributeContext(groupId, null, range);
-    const counts = (await this.groupAttributeCounts(context, null)).map((c) => ({ ...c, baselineCount: context.baseline.get(`${c.attribute}\u0000${c.value}`) ?? 0 }));
-    return findSuspects(context.groupTotal, context.totals, counts).map((s) => ({ ...s, description: describeSuspect(s) }));
+    const { groupTotal, totals, counts } = await this.attributeCounts(groupId, null, range);
+    return findSuspects(groupTotal, totals, counts).map((s) => ({ ...s, description: describeSuspect(s) }));
   }
 
   /**
-   * The period a breakdown looks at, in whole UTC hours: the group's lifetime by default, else the
-   * hours [from, to) touches (from: the group's first hour if omitted; to: now), with the part of
-   * it the group was alive in. Its failures there, and its service's (total and attribute value
-   * counts, one attribute or all) from the daily and hourly tiers.
+   * A group's attribute value counts (one attribute or all) next to its service's, over a period
+   * in whole UTC hours: the group's lifetime by default, else the hours [from, to) touches (from:
+   * the group's first hour if omitted; to: now). The service side covers the period (daily and
+   * hourly tiers); the group side the part of it the group was alive in (its lifetime rows when
+   * that is its whole life, else its hourly rows), read side by side.
    */
-  private async attributeContext(groupId: string, attribute: string | null, range: HourRangeInput): Promise<AttributeContext> {
+  private async attributeCounts(groupId: string, attribute: string | null, range: HourRangeInput) {
     const group = await this.queries.getGroup(groupId);
     const lifetime = { from: epochHour(group.firstSeenAt), to: epochHour(group.lastSeenAt) + 1 };
     const hours = range.from || range.to ? hourRange(range, lifetime.from) : lifetime;
@@ -240,26 +228,27 @@ export class InsightsService {
     if (!whole && alive.to - alive.from > MAX_BREAKDOWN_HOURS) {
       throw new BadUserInputError(`A breakdown over part of a group's life looks at most ${MAX_BREAKDOWN_HOURS / 24} days of it at a time (omit from and to for its whole life)`, { field: 'from' });
     }
-    const [totals, baseline, groupTotal] = await Promise.all([
+    const none = alive.from >= alive.to; // the period misses the group's life
+    const [totals, baseline, groupTotal, rows] = await Promise.all([
       this.rollups.serviceTotal(group.serviceId, hours.from, hours.to),
       this.rollups.serviceAttributeCounts(group.serviceId, hours.from, hours.to, attribute),
-      whole ? group.count : alive.from >= alive.to ? 0 : this.rollups.groupCounts({ groupId }, [alive.from * 60, alive.to * 60]).then((c) => c.get(groupId)?.[0] ?? 0),
+      whole ? group.count : none ? 0 : this.rollups.groupCounts({ groupId }, [alive.from * 60, alive.to * 60]).then((c) => c.get(groupId)?.[0] ?? 0),
+      none ? [] : this.groupValueCounts(groupId, whole ? null : alive, attribute),
     ]);
-    return { group, totals, baseline, groupTotal, alive: whole ? null : alive };
+    const counts = rows.map((r) => ({ attribute: String(r.attribute), value: String(r.value), count: Number(r.n), baselineCount: baseline.get(`${r.attribute}\u0000${r.value}`) ?? 0 }));
+    return { groupTotal, totals, counts };
   }
 
-  /** The group's value counts in the context's period: its lifetime rows, or its hourly rows (GROUP_HOUR) for part of its life. */
-  private async groupAttributeCounts(context: AttributeContext, attribute: string | null): Promise<Array<{ attribute: string; value: string; count: number }>> {
+  /** The group's value counts over its whole life (`hours` null: its lifetime rows) or over some of its hours (its hourly rows). */
+  private groupValueCounts(groupId: string, hours: { from: number; to: number } | null, attribute: string | null): Promise<Row[]> {
     const only = attribute === null ? '' : ' AND attribute = ?';
-    const rows: Row[] = !context.alive
-      ? await this.dataSource.query(`SELECT attribute, value, count AS n FROM failure_attribute_tiers WHERE scope = 'GROUP' AND subject_id = ? AND bucket = ?${only}`, [context.group.id, LIFETIME, ...(attribute === null ? [] : [attribute])])
-      : context.alive.from >= context.alive.to
-        ? []
-        : await this.dataSource.query(
-            `SELECT attribute, value, SUM(count) AS n FROM failure_attribute_tiers WHERE scope = 'GROUP_HOUR' AND subject_id = ? AND bucket >= ? AND bucket < ?${only} GROUP BY attribute, value`,
-            [context.group.id, context.alive.from, context.alive.to, ...(attribute === null ? [] : [attribute])],
-          );
-    return rows.map((r) => ({ attribute: String(r.attribute), value: String(r.value), count: Number(r.n) }));
+    const named = attribute === null ? [] : [attribute];
+    return hours
+      ? this.dataSource.query(
+          `SELECT attribute, value, SUM(count) AS n FROM failure_attribute_tiers WHERE scope = 'GROUP_HOUR' AND subject_id = ? AND bucket >= ? AND bucket < ?${only} GROUP BY attribute, value`,
+          [groupId, hours.from, hours.to, ...named],
+        )
+      : this.dataSource.query(`SELECT attribute, value, count AS n FROM failure_attribute_tiers WHERE scope = 'GROUP' AND subject_id = ? AND bucket = ?${only}`, [groupId, LIFETIME, ...named]);
   }
 
   /** rank_score of each group, for ordering by RANK without loading every group. */

@@ -161,9 +161,7 @@ interface StreamPosition {
   id: string;
   seq: number;
 }
-interface NumberedEvent {
-  id: string;
-  seq: number;
+interface NumberedEvent extends StreamPosition {
   topic: string;
   json: string;
 }
@@ -175,7 +173,7 @@ function field(fields: readonly string[], name: string): string {
 }
 
 /** Stream ids ("<ms>-<seq>") in order. */
-export function compareStreamIds(a: string, b: string): number {
+function compareStreamIds(a: string, b: string): number {
   const [am, as] = a.split('-');
   const [bm, bs] = b.split('-');
   return Number(am) - Number(bm) || Number(as ?? 0) - Number(bs ?? 0);
@@ -351,9 +349,7 @@ export class RedisEventBus implements EventBus {
       this.options.onReplayGap?.(0);
     } finally {
       this.replaying = false;
-      const held = this.held;
-      this.held = [];
-      for (const event of held) this.take(event);
+      this.releaseHeld();
       if (count) this.options.onReplayed?.(count);
     }
   }
@@ -375,6 +371,11 @@ export class RedisEventBus implements EventBus {
     this.replayDue = false;
     this.logger.warn('live events missed while disconnected from Redis could not be replayed; some may be lost');
     this.options.onReplayGap?.(0);
+    this.releaseHeld();
+  }
+
+  /** Dispatches the messages that waited for a replay (those not seen already). */
+  private releaseHeld(): void {
     const held = this.held;
     this.held = [];
     for (const event of held) this.take(event);

@@ -209,7 +209,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     [LiveResolver, new LiveResolver()],
     [IncidentResolver, new IncidentResolver(incidents)],
     [EscalationResolver, new EscalationResolver(policies, registry)],
-    [InsightsResolver, new InsightsResolver(new InsightsService(dataSource, dialect, registry, queries), retention)],
+    [InsightsResolver, new InsightsResolver(new InsightsService(dataSource, dialect, registry, queries, config.insightsCacheRows), retention)],
   ] as const;
   const schema = buildAppSchema(new Map<unknown, unknown>(resolvers));
 

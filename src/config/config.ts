@@ -38,6 +38,11 @@ export interface Config {
   /** Closed failures that occurred longer ago than this are purged (0: never). */
   readonly retentionDays: number;
   readonly retentionIntervalMs: number;
+  /**
+   * Per-group rollup rows (of hours, quarter days, days and edge minutes) kept in memory between
+   * insights queries, each checked current at every use (0: none, every query reads the rollups).
+   */
+  readonly insightsCacheRows: number;
   /** A RETRYING failure without completeRetry for this long goes back to FAILED. */
   readonly retryTimeoutSeconds: number;
   readonly escalation: {
@@ -165,6 +170,7 @@ export function loadConfig(env: Env = process.env): Config {
     retryTimeoutSeconds: int('RETRY_TIMEOUT_SECONDS', 300, 1, 7 * 24 * 3600),
     retentionDays: int('RETENTION_DAYS', 90, 0, 36_500),
     retentionIntervalMs: int('RETENTION_INTERVAL_MS', 10 * 60_000, 100, 24 * 3_600_000),
+    insightsCacheRows: int('INSIGHTS_CACHE_ROWS', 200_000, 0, 100_000_000),
     escalation: {
       pagerDutyEventsUrl: env.PAGERDUTY_EVENTS_URL || 'https://events.pagerduty.com/v2/enqueue',
       opsgenieApiUrl: env.OPSGENIE_API_URL || undefined,

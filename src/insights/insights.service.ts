@@ -13,6 +13,7 @@ import { attributeBreakdown, describeSuspect, findSuspects } from './suspects';
 import { StatsDimension, TimeBucket, TopGroupsOrder, type StatsSeries } from './insights.types';
 import { histogramPercentile } from './close-time-histogram';
 import { STATS_COUNTERS, epochDay, epochMinute } from './minute-stats';
+import { GroupCountCache } from './group-count-cache';
 import { RollupReader, type RollupFilter, type Row } from './rollup-reader';
 
 const BUCKET_MINUTES: Record<TimeBucket, number> = { MINUTE: 1, HOUR: 60, DAY: 1_440 };
@@ -50,8 +51,10 @@ export class InsightsService {
     dialect: Dialect,
     private readonly registry: ServiceRegistry,
     private readonly queries: FailureQueryService,
+    /** Per-group rollup rows kept between queries (GroupCountCache); 0: none. */
+    cacheRows = 0,
   ) {
-    this.rollups = new RollupReader(dataSource, dialect);
+    this.rollups = new RollupReader(dataSource, dialect, cacheRows > 0 ? new GroupCountCache(dataSource, cacheRows) : undefined);
   }
 
   async failureStats(filter: FailureFilter | null | undefined, from: Date, to: Date, bucket: TimeBucket, groupBy?: StatsDimension | null): Promise<StatsSeries[]> {

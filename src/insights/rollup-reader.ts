@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Dialect } from '../platform/db';
+import type { GroupCountCache } from './group-count-cache';
 import { StatsDimension } from './insights.types';
 import { GROUP_SPANS, STATS_COUNTERS, type StatsScope, TIER_SPANS } from './minute-stats';
 import { SPAN_MINUTES, type Span, type SpanRange, coverMinutes, spansWithin } from './time-tiers';
@@ -50,6 +51,8 @@ export class RollupReader {
   constructor(
     private readonly dataSource: DataSource,
     private readonly dialect: Dialect,
+    /** Answers the per-group counts over every group (no filter) from buckets kept in memory. */
+    private readonly cache?: GroupCountCache,
   ) {}
 
   /**
@@ -80,6 +83,7 @@ export class RollupReader {
    * boundaries[i + 1]): a map from group id to one count per range, for groups with any.
    */
   async groupCounts(filter: RollupFilter, boundaries: readonly number[]): Promise<Map<string, number[]>> {
+    if (this.cache && unfiltered(filter)) return this.cache.groupCounts(boundaries);
     const ranges = boundaries.slice(1);
     const counts = new Map<string, number[]>();
     for (const row of await this.union(this.groupCountParts(filter, boundaries))) {
@@ -117,6 +121,7 @@ export class RollupReader {
    */
   async topGroups(filter: RollupFilter, fromMinute: number, toMinute: number, order: 'COUNT' | 'GROWTH', limit: number): Promise<Array<{ id: string; count: number; previousCount: number }>> {
     const previousFrom = fromMinute - (toMinute - fromMinute);
+    if (this.cache && unfiltered(filter)) return rankInMemory(await this.cache.groupCounts([previousFrom, fromMinute, toMinute]), order, limit);
     if (order === 'COUNT') return this.topGroupsByCount(filter, previousFrom, fromMinute, toMinute, limit);
     const parts = this.groupCountParts(filter, [previousFrom, fromMinute, toMinute]);
     if (!parts.length) return [];
@@ -236,6 +241,21 @@ function scopeFor(filter: RollupFilter, groupBy: StatsDimension | null): StatsSc
   const byService = Boolean(filter.serviceId || groupBy === StatsDimension.SERVICE);
   if (filter.taskType || groupBy === StatsDimension.TASK_TYPE || (byService && bySeverityOrPattern)) return 'TASK';
   return byService ? 'TOTAL' : 'ALL';
+}
+
+function unfiltered(filter: RollupFilter): boolean {
+  return !filter.serviceId && !filter.pattern && !filter.taskType && !filter.groupId && !filter.groupIds && !filter.severities?.length;
+}
+
+/** topGroups' ranking, over counts per group of the previous and the current window. */
+function rankInMemory(counts: ReadonlyMap<string, number[]>, order: 'COUNT' | 'GROWTH', limit: number) {
+  const entries: Array<{ id: string; count: number; previousCount: number; score: number }> = [];
+  for (const [id, [previousCount, count]] of counts) {
+    if (!count) continue;
+    entries.push({ id, count, previousCount: previousCount!, score: order === 'COUNT' ? count : (count - previousCount!) / Math.max(previousCount!, 1) });
+  }
+  entries.sort((a, b) => b.score - a.score || b.count - a.count || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return entries.slice(0, Math.floor(limit)).map(({ id, count, previousCount }) => ({ id, count, previousCount }));
 }
 
 function minuteSource(): Source {

@@ -30,6 +30,12 @@ describe('configuration', () => {
     }
   });
 
+  it('keeps 200,000 insights rollup rows in memory unless told otherwise (0: none)', () => {
+    expect(loadConfig({}).insightsCacheRows).toBe(200_000);
+    expect(loadConfig({ INSIGHTS_CACHE_ROWS: '0' }).insightsCacheRows).toBe(0);
+    expect(() => loadConfig({ INSIGHTS_CACHE_ROWS: '-1' })).toThrow(/INSIGHTS_CACHE_ROWS/);
+  });
+
   it('requires a database name in a MySQL URL', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://root@127.0.0.1:3306' })).toThrow(/must name a database/);
   });

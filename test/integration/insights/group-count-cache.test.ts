@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { REPORT_FAILURES, report } from '../../helpers/reports';
+import { random } from '../../helpers/seeded-random';
+import { type TestApp, expectData, startTestApp } from '../../helpers/test-app';
+
+const SEED = Number(process.env.INSIGHTS_SEED ?? Date.now() % 100_000);
+const HOUR = 3600_000;
+const T0 = Date.parse('2026-04-06T00:00:00Z');
+// A little over two days: the windows below are read from days, quarter days, hours and minutes.
+const SPAN_MS = 52 * HOUR;
+
+const TOP = `query($from: DateTime!, $to: DateTime!, $orderBy: TopGroupsOrder, $limit: Int!) {
+  topFailureGroups(from: $from, to: $to, limit: $limit, orderBy: $orderBy) { group { id } count previousCount }
+}`;
+
+interface Reported {
+  groupId: string;
+  occurredAt: number;
+}
+
+/**
+ * topFailureGroups over every group is answered from per-group rollup buckets kept in memory
+ * between queries. These tests change the data under buckets already kept — through the same
+ * instance and through another one on the same database — and ask again: every answer must equal
+ * a brute-force count of what was reported. Without the check that a bucket is still current,
+ * the answers after the late reports would be the old ones.
+ */
+describe(`topFailureGroups from kept rollup buckets stays exact while failures arrive (seed ${SEED})`, () => {
+  let a: TestApp & { db: Awaited<ReturnType<typeof startTestApp>>['db'] };
+  let b: TestApp;
+  let tiny: TestApp;
+  let off: TestApp;
+  const reported: Reported[] = [];
+  const services: string[] = [];
+  const rnd = random(SEED);
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(rnd() * values.length)]!;
+
+  async function send(t: TestApp, occurredAt: readonly number[]): Promise<void> {
+    const inputs = occurredAt.map((at, i) =>
+      report(pick(services), {
+        taskId: `t-${reported.length + i}`,
+        taskType: pick(['sync', 'mail']),
+        errorType: pick(['Timeout', 'Refused', 'Parse', 'Denied']),
+        severity: pick(['CRITICAL', 'ERROR', 'WARNING']),
+        occurredAt: new Date(at).toISOString(),
+      }),
+    );
+    for (let i = 0; i < inputs.length; i += 100) {
+      const chunk = inputs.slice(i, i + 100);
+      const { reportFailures } = expectData(await t.request<{ reportFailures: { failures: Array<{ group: { id: string } }> } }>(REPORT_FAILURES, { input: chunk }));
+      reportFailures.failures.forEach((f, j) => reported.push({ groupId: f.group.id, occurredAt: Date.parse(String(chunk[j]!.occurredAt)) }));
+    }
+  }
+
+  function bruteForce(from: number, to: number, orderBy: 'COUNT' | 'GROWTH', limit: number) {
+    const fromMinute = Math.floor(from / 60_000);
+    const toMinute = Math.ceil(to / 60_000);
+    const previousFrom = 2 * fromMinute - toMinute;
+    const current = new Map<string, number>();
+    const previous = new Map<string, number>();
+    for (const f of reported) {
+      const minute = Math.floor(f.occurredAt / 60_000);
+      const into = minute >= fromMinute && minute < toMinute ? current : minute >= previousFrom && minute < fromMinute ? previous : null;
+      into?.set(f.groupId, (into.get(f.groupId) ?? 0) + 1);
+    }
+    const entries = [...current].map(([groupId, count]) => ({ groupId, count, previousCount: previous.get(groupId) ?? 0 }));
+    const score = (e: (typeof entries)[number]) => (orderBy === 'COUNT' ? e.count : (e.count - e.previousCount) / Math.max(e.previousCount, 1));
+    return entries.sort((x, y) => score(y) - score(x) || y.count - x.count || (x.groupId < y.groupId ? -1 : 1)).slice(0, limit);
+  }
+
+  // A day-long window ending at an unaligned time (previous window: the day before), and a shorter one.
+  const WINDOWS: Array<[number, number]> = [
+    [T0 + 27 * HOUR + 23 * 60_000 + 5_000, T0 + 51 * HOUR + 23 * 60_000 + 5_000],
+    [T0 + 30 * HOUR + 41 * 60_000, T0 + 43 * HOUR + 2 * 60_000],
+  ];
+
+  async function expectAllEqual(t: TestApp, round: string): Promise<void> {
+    for (const [from, to] of WINDOWS) {
+      for (const orderBy of ['COUNT', 'GROWTH'] as const) {
+        const limit = 100;
+        const { topFailureGroups } = expectData(
+          await t.request<{ topFailureGroups: Array<{ group: { id: string }; count: number; previousCount: number }> }>(TOP, {
+            from: new Date(from).toISOString(),
+            to: new Date(to).toISOString(),
+            orderBy,
+            limit,
+          }),
+        );
+        const where = { round, from: new Date(from).toISOString(), to: new Date(to).toISOString(), orderBy };
+        expect({ where, top: topFailureGroups.map((g) => ({ groupId: g.group.id, count: g.count, previousCount: g.previousCount })) }).toEqual({
+          where,
+          top: bruteForce(from, to, orderBy, limit),
+        });
+      }
+    }
+  }
+
+  beforeAll(async () => {
+    a = await startTestApp();
+    b = await startTestApp({ database: a.db });
+    tiny = await startTestApp({ database: a.db, env: { INSIGHTS_CACHE_ROWS: '20' } });
+    off = await startTestApp({ database: a.db, env: { INSIGHTS_CACHE_ROWS: '0' } });
+    for (let i = 0; i < 3; i++) services.push((await a.createService()).name);
+    await send(
+      a,
+      Array.from({ length: 300 }, () => T0 + Math.floor(rnd() * SPAN_MS)),
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([b?.stop(), tiny?.stop(), off?.stop()]);
+    await a?.dispose();
+  });
+
+  it('answers as the brute force, the first time and again from the kept buckets', async () => {
+    await expectAllEqual(a, 'first');
+    await expectAllEqual(a, 'again');
+  });
+
+  it('sees late failures in kept days, quarter days, hours and edge minutes, reported to the same instance', async () => {
+    await expectAllEqual(a, 'kept');
+    const [from, to] = WINDOWS[0]!;
+    const late = [
+      T0 + 24 * HOUR + 60_000, // the whole day inside the previous window
+      from + 3 * HOUR, // a whole hour or quarter day of the previous window
+      from + 30_000, // the first minute of the current window
+      from - 90_000, // the last minutes of the previous window
+      to - 45_000, // the last minute of the current window
+      T0 + 45 * HOUR + 7 * 60_000, // an hour inside both windows
+    ];
+    await send(a, late);
+    await expectAllEqual(a, 'after late reports to this instance');
+  });
+
+  it('sees failures that another instance took in', async () => {
+    await expectAllEqual(a, 'kept by a');
+    await send(b, Array.from({ length: 40 }, () => T0 + 22 * HOUR + Math.floor(rnd() * 30 * HOUR)));
+    await expectAllEqual(a, 'after reports to another instance');
+    await expectAllEqual(b, 'on the other instance');
+  });
+
+  it('answers the same with a bound of a few rows, and with nothing kept', async () => {
+    await send(a, Array.from({ length: 20 }, () => T0 + Math.floor(rnd() * SPAN_MS)));
+    await expectAllEqual(tiny, 'bound of 20 rows');
+    await expectAllEqual(tiny, 'bound of 20 rows, again');
+    await expectAllEqual(off, 'nothing kept');
+  });
+
+  it('answers queries that run side by side while the bound drops what the others read', async () => {
+    await send(b, Array.from({ length: 20 }, () => T0 + Math.floor(rnd() * SPAN_MS)));
+    await Promise.all([expectAllEqual(tiny, 'side by side 1'), expectAllEqual(tiny, 'side by side 2'), expectAllEqual(tiny, 'side by side 3'), expectAllEqual(a, 'side by side 4')]);
+  });
+
+  it('answers windows that wholly precede and follow the data with no groups', async () => {
+    for (const t of [a, off]) {
+      const early = await t.request<{ topFailureGroups: unknown[] }>(TOP, { from: new Date(T0 - 9 * HOUR).toISOString(), to: new Date(T0 - 4 * HOUR).toISOString(), orderBy: 'GROWTH', limit: 5 });
+      expect(expectData(early).topFailureGroups).toEqual([]);
+    }
+  });
+});

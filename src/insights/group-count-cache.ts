@@ -27,9 +27,10 @@ interface Piece {
 
 /**
  * Failures reported per group over consecutive ranges of minutes (what topFailureGroups ranks
- * over every group), from the per-group rollup buckets kept in memory between queries. An ops
- * screen asks the same day-long windows again and again, and every bucket but the newest is
- * done changing; reading them once instead of at every refresh is most of the work saved.
+ * over every group) and per group and minute (what correlatedGroups compares), from the
+ * per-group rollup buckets kept in memory between queries. An ops screen asks the same windows
+ * again and again, and every bucket but the newest is done changing; reading them once instead
+ * of at every refresh is most of the work saved.
  *
  * A bucket is used only while it is current, checked at every query with one small read of the
  * overall totals (scope ALL: a few rows per hour or day, written in the same statement as the
@@ -63,18 +64,42 @@ export class GroupCountCache {
    * boundaries[i + 1]): a map from group id to one count per range, for groups with any.
    */
   async groupCounts(boundaries: readonly number[]): Promise<Map<string, number[]>> {
+    return this.reading(() => this.count(boundaries));
+  }
+
+  /** Failures reported per minute by each group over [fromMinute, toMinute): group id → (minute → count). */
+  async minuteSeries(fromMinute: number, toMinute: number): Promise<Map<string, Map<number, number>>> {
+    return this.reading(async () => {
+      const pieces = piecesOf(fromMinute < toMinute ? [{ span: 'MINUTE', from: fromMinute, to: toMinute }] : [], 0);
+      const buckets = await this.current(pieces);
+      const series = new Map<string, Map<number, number>>();
+      for (const piece of pieces) {
+        const { group, minute, n } = buckets.get(piece.key)!;
+        for (let i = 0; i < group.length; i++) {
+          if (minute[i]! < piece.from || minute[i]! >= piece.to) continue;
+          const id = this.ids[group[i]!]!;
+          let mine = series.get(id);
+          if (!mine) series.set(id, (mine = new Map()));
+          mine.set(minute[i]!, n[i]!);
+        }
+      }
+      return series;
+    });
+  }
+
+  /** Runs a read; the ids its buckets refer to stay until it is done. */
+  private async reading<T>(read: () => Promise<T>): Promise<T> {
     this.inFlight += 1;
     try {
-      return await this.count(boundaries);
+      return await read();
     } finally {
       this.inFlight -= 1;
       this.evict();
     }
   }
 
-  private async count(boundaries: readonly number[]): Promise<Map<string, number[]>> {
-    const ranges = boundaries.length - 1;
-    const pieces = boundaries.slice(1).flatMap((to, i) => piecesOf(coverMinutes(boundaries[i]!, to, GROUP_SPANS), i));
+  /** The buckets of the pieces, each current: kept ones whose total has not moved, the others read now. */
+  private async current(pieces: readonly Piece[]): Promise<Map<string, Bucket>> {
     const keys = [...new Set(pieces.map((p) => p.key))];
     const totals = await this.totals(keys);
     // Taken now: another query may drop them from the cache while this one reads the rest.
@@ -86,6 +111,14 @@ export class GroupCountCache {
       else stale.push(key);
     }
     if (stale.length) for (const [key, bucket] of await this.read(stale, totals)) buckets.set(key, bucket);
+    for (const [key, bucket] of buckets) this.keep(key, bucket);
+    return buckets;
+  }
+
+  private async count(boundaries: readonly number[]): Promise<Map<string, number[]>> {
+    const ranges = boundaries.length - 1;
+    const pieces = boundaries.slice(1).flatMap((to, i) => piecesOf(coverMinutes(boundaries[i]!, to, GROUP_SPANS), i));
+    const buckets = await this.current(pieces);
 
     const sums = Array.from({ length: ranges }, () => new Float64Array(this.ids.length));
     for (const piece of pieces) {
@@ -97,7 +130,6 @@ export class GroupCountCache {
     for (let g = 0; g < this.ids.length; g++) {
       if (sums.some((sum) => sum[g] !== 0)) counts.set(this.ids[g]!, sums.map((sum) => sum[g]!));
     }
-    for (const [key, bucket] of buckets) this.keep(key, bucket);
     return counts;
   }
 

@@ -155,6 +155,7 @@ export class RollupReader {
 
   /** Failures reported per minute by each group over [fromMinute, toMinute): group id → (minute → count). */
   async minuteSeries(fromMinute: number, toMinute: number): Promise<Map<string, Map<number, number>>> {
+    if (this.cache) return this.cache.minuteSeries(fromMinute, toMinute);
     const rows: Row[] = await this.dataSource.query(
       'SELECT group_id AS groupId, minute, SUM(reported) AS n FROM failure_minute_stats WHERE minute >= ? AND minute < ? GROUP BY group_id, minute',
       [fromMinute, toMinute],

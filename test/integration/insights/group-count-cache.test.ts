@@ -151,6 +151,30 @@ describe(`topFailureGroups from kept rollup buckets stays exact while failures a
     await Promise.all([expectAllEqual(tiny, 'side by side 1'), expectAllEqual(tiny, 'side by side 2'), expectAllEqual(tiny, 'side by side 3'), expectAllEqual(a, 'side by side 4')]);
   });
 
+  it('correlatedGroups sees a group whose failures arrived after the minutes were kept', async () => {
+    // 90 minutes after the rest of the data, crossing an hour: kept as two hours of minutes.
+    const w0 = T0 + SPAN_MS + 2 * HOUR + 30 * 60_000;
+    const counts = Array.from({ length: 90 }, (_, i) => (i % 7 === 0 ? 4 : i % 3 === 0 ? 2 : i % 5 === 0 ? 1 : 0));
+    const burst = (errorType: string) =>
+      counts.flatMap((n, i) => Array.from({ length: n }, (_, j) => report(services[0]!, { taskId: `${errorType}-${i}-${j}`, errorType, occurredAt: new Date(w0 + i * 60_000 + j * 1000).toISOString() })));
+    const sendAll = async (t: TestApp, inputs: Array<Record<string, unknown>>) => {
+      const ids = new Set<string>();
+      for (let i = 0; i < inputs.length; i += 100) {
+        const { reportFailures } = expectData(await t.request<{ reportFailures: { failures: Array<{ group: { id: string } }> } }>(REPORT_FAILURES, { input: inputs.slice(i, i + 100) }));
+        for (const f of reportFailures.failures) ids.add(f.group.id);
+      }
+      return [...ids];
+    };
+    const CORRELATED = `query($id: ID!, $from: DateTime!, $to: DateTime!) { correlatedGroups(id: $id, from: $from, to: $to) { group { id } correlation lagMinutes } }`;
+    const ask = async (id: string) =>
+      expectData(await a.request<{ correlatedGroups: Array<{ group: { id: string }; correlation: number; lagMinutes: number }> }>(CORRELATED, { id, from: new Date(w0).toISOString(), to: new Date(w0 + 90 * 60_000).toISOString() })).correlatedGroups;
+
+    const [leader] = await sendAll(a, burst('LeaderError'));
+    expect(await ask(leader!)).toEqual([]);
+    const [follower] = await sendAll(b, burst('FollowerError'));
+    expect(await ask(leader!)).toEqual([{ group: { id: follower }, correlation: 1, lagMinutes: 0 }]);
+  });
+
   it('answers windows that wholly precede and follow the data with no groups', async () => {
     for (const t of [a, off]) {
       const early = await t.request<{ topFailureGroups: unknown[] }>(TOP, { from: new Date(T0 - 9 * HOUR).toISOString(), to: new Date(T0 - 4 * HOUR).toISOString(), orderBy: 'GROWTH', limit: 5 });

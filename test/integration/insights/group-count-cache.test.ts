@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { GroupCountCache } from '../../../src/insights/group-count-cache';
+import { deferred } from '../../helpers/deferred';
 import { REPORT_FAILURES, report } from '../../helpers/reports';
 import { random } from '../../helpers/seeded-random';
 import { type TestApp, expectData, startTestApp } from '../../helpers/test-app';
@@ -173,6 +175,43 @@ describe(`topFailureGroups from kept rollup buckets stays exact while failures a
     expect(await ask(leader!)).toEqual([]);
     const [follower] = await sendAll(b, burst('FollowerError'));
     expect(await ask(leader!)).toEqual([{ group: { id: follower }, correlation: 1, lagMinutes: 0 }]);
+  });
+
+  it('keeps what a query read valid while another one, finishing meanwhile, drops every bucket', async () => {
+    // Hour 1 of a day far from the rest: one group; hour 2: five others.
+    const day = T0 + 20 * 24 * HOUR;
+    const one = (errorType: string, at: number) => report(services[0]!, { taskId: `${errorType}-${at}`, errorType, occurredAt: new Date(at).toISOString() });
+    const inputs = [one('Lonely', day + HOUR + 60_000), ...['B', 'C', 'D', 'E', 'F'].map((e, i) => one(`Crowd${e}`, day + 2 * HOUR + i * 60_000))];
+    const { reportFailures } = expectData(await a.request<{ reportFailures: { failures: Array<{ group: { id: string } }> } }>(REPORT_FAILURES, { input: inputs }));
+    const [lonely, ...crowd] = reportFailures.failures.map((f) => f.group.id);
+
+    // A cache of 3 rows: hour 1 (one row) stays; hour 2 (five groups) does not, and its ids are too many to keep.
+    let hold: { reached: () => void; release: Promise<void> } | null = null;
+    const gated = {
+      query: async (sql: string, params: unknown[]) => {
+        const rows = await a.app.dataSource.query(sql, params);
+        if (hold && sql.includes("s.scope = 'GROUP'")) {
+          const { reached, release } = hold;
+          hold = null;
+          reached();
+          await release;
+        }
+        return rows;
+      },
+    };
+    const cache = new GroupCountCache(gated as never, 3);
+    const minute = (ms: number) => ms / 60_000;
+    expect(await cache.groupCounts([minute(day + HOUR), minute(day + 2 * HOUR)])).toEqual(new Map([[lonely, [1]]]));
+
+    // The wide query keeps hour 1 from before and waits with hour 2's rows read; the narrow one runs meanwhile.
+    const reached = deferred();
+    const release = deferred();
+    hold = { reached: () => reached.resolve(), release: release.promise };
+    const wide = cache.groupCounts([minute(day + HOUR), minute(day + 3 * HOUR)]);
+    await reached.promise;
+    expect(await cache.groupCounts([minute(day + 2 * HOUR), minute(day + 3 * HOUR)])).toEqual(new Map(crowd.map((id) => [id, [1]])));
+    release.resolve();
+    expect(await wide).toEqual(new Map([lonely, ...crowd].map((id) => [id!, [1]])));
   });
 
   it('answers windows that wholly precede and follow the data with no groups', async () => {

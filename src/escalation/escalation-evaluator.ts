@@ -16,6 +16,7 @@ import { type Rank, rankGroup } from './ranking';
 
 const SWEEP_BATCH = 100;
 const PARALLEL_EVALUATIONS = 4; // SQLite runs them one at a time anyway
+const RANK_CHUNK = 500; // groups ranked per unlocked pass (one short transaction each)
 
 export interface EscalationEvaluatorOptions {
   dataSource: DataSource;
@@ -51,7 +52,9 @@ export class EscalationEvaluator {
    * bring up to date) is evaluated again under its row lock, as {@link evaluateGroup}.
    */
   async evaluateGroups(groupIds: readonly string[]): Promise<void> {
-    const toLock = await this.rankAll([...new Set(groupIds)]);
+    const unique = [...new Set(groupIds)];
+    const toLock: string[] = [];
+    for (let i = 0; i < unique.length; i += RANK_CHUNK) toLock.push(...(await this.rankAll(unique.slice(i, i + RANK_CHUNK))));
     // Each evaluation locks only its own group (and incident), so a few can run side by side.
     let changed = false;
     let next = 0;

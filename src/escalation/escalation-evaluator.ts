@@ -1,24 +1,22 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import { type DataSource, type EntityManager, In } from 'typeorm';
 import type { Logger } from 'pino';
 import type { ChangeLog } from '../failures';
-import { SEVERITY_BY_RANK, SEVERITY_RANK, type Severity } from '../failures/failure.entity';
+import { SEVERITY_BY_RANK, type Severity } from '../failures/failure.entity';
 import { FailureGroupEntity } from '../grouping/failure-group.entity';
 import type { IncidentService } from '../incidents/incident.service';
-import type { IncidentEntity } from '../incidents/incident.entity';
+import { IncidentEntity } from '../incidents/incident.entity';
 import { IncidentStatus } from '../incidents/incident.state';
-import { type Dialect, toDbTimestamp, type TransactionRunner } from '../platform/db';
+import type { Dialect, TransactionRunner } from '../platform/db';
 import type { OutboxWorker } from '../platform/outbox';
-import type { ServiceEntity, ServiceRegistry } from '../registry';
+import { ServiceEntity, type ServiceRegistry } from '../registry';
 import type { EscalationPolicyService } from './escalation-policy.service';
-import { type GroupActivity, decide } from './policy-evaluation';
+import { type GroupStats, readGroupStats } from './group-activity';
+import { type GroupActivity, type PolicyRules, decide } from './policy-evaluation';
 import { type Rank, rankGroup } from './ranking';
 
-const MINUTE = 60_000;
-const BASELINE_WINDOW_MS = 24 * 60 * MINUTE; // the usual rate is measured over the last day…
-const RECENT_WINDOW_MS = 15 * MINUTE; // …before the last 15 minutes
-const HOST_SAMPLE = 500; // recent failures read for the distinct-host count
 const SWEEP_BATCH = 100;
 const PARALLEL_EVALUATIONS = 4; // SQLite runs them one at a time anyway
+const RANK_CHUNK = 500; // groups ranked per unlocked pass (one short transaction each)
 
 export interface EscalationEvaluatorOptions {
   dataSource: DataSource;
@@ -37,8 +35,9 @@ export interface EscalationEvaluatorOptions {
  * Decides, per failure group, whether to open, re-notify or resolve an incident, and keeps the
  * group's rank score current. Driven by committed changes (through the outbox) and by a
  * periodic sweep for what time alone makes due (quiet periods, flap windows, repeats).
- * Each group is evaluated under its row lock, so instances never open two incidents for one
- * group (the unique open-incident key would refuse it anyway).
+ * Anything that touches an incident is decided again under the group's row lock, so instances
+ * never open two incidents for one group (the unique open-incident key would refuse it anyway);
+ * ranking alone needs no lock (see rankAll).
  */
 export class EscalationEvaluator {
   private readonly now: () => Date;
@@ -47,14 +46,22 @@ export class EscalationEvaluator {
     this.now = options.now ?? (() => new Date());
   }
 
+  /**
+   * Evaluates the groups touched by committed changes. One unlocked pass reads them all at once
+   * and ranks them; only a group whose incident may change (one to open, re-notify, resolve or
+   * bring up to date) is evaluated again under its row lock, as {@link evaluateGroup}.
+   */
   async evaluateGroups(groupIds: readonly string[]): Promise<void> {
+    const unique = [...new Set(groupIds)];
+    const toLock: string[] = [];
+    for (let i = 0; i < unique.length; i += RANK_CHUNK) toLock.push(...(await this.rankAll(unique.slice(i, i + RANK_CHUNK))));
     // Each evaluation locks only its own group (and incident), so a few can run side by side.
     let changed = false;
     let next = 0;
     const worker = async () => {
-      while (next < groupIds.length) changed = (await this.evaluateGroup(groupIds[next++]!)) || changed;
+      while (next < toLock.length) changed = (await this.evaluateGroup(toLock[next++]!)) || changed;
     };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL_EVALUATIONS, groupIds.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_EVALUATIONS, toLock.length) }, worker));
     if (changed) {
       this.options.outbox.nudge();
       this.options.changes.committed();
@@ -89,10 +96,10 @@ export class EscalationEvaluator {
       const policy = await this.options.policies.forService(service.id, manager);
       const now = this.now();
       const open = await this.options.incidents.lockOpenForGroup(manager, group.id);
-      const lastResolvedAt = open ? null : await this.lastResolvedAt(manager, group.id);
+      const lastResolvedAt = open ? null : ((await this.lastResolvedAtOf(manager, [group.id])).get(group.id) ?? null);
       const rules = policy ? this.options.policies.rulesOf(policy) : null;
       const stats = await this.stats(manager, group, rules?.minSeverity ?? 'INFO', rules?.thresholdWindowSeconds ?? 300, lastResolvedAt, now);
-      const rank = rankGroup({ ...stats.rankInput, maxSeverity: SEVERITY_BY_RANK[group.maxSeverity] ?? 'INFO', criticality: service.criticality, regressed: group.regressed });
+      const rank = this.rankOf(group, stats, service.criticality);
       if (Math.abs(rank.score - group.rankScore) > 1e-9) {
         await manager.query('UPDATE failure_groups SET rank_score = ? WHERE id = ?', [rank.score, group.id]);
       }
@@ -127,6 +134,85 @@ export class EscalationEvaluator {
     });
   }
 
+  /**
+   * Ranks the groups without locking them, in a few statements for all of them, and writes the
+   * scores that changed; returns the groups left for the locked path (their rank is written there).
+   *
+   * A score is written only `WHERE count = ` the count read before the failures were counted.
+   * Every new failure adds to its group's count in the transaction that stores it, and is followed
+   * by an evaluation of the group that starts after that commit. So a write either rests on
+   * exactly the failures stored now, or finds the count moved on and leaves the score to the
+   * evaluation that follows the newer commit: a stale read never leaves an older score behind.
+   * (Two writes from the same count differ only by the moment they were ranked at, as any
+   * score does between evaluations.) Writes go in fingerprint order, the order ingestion locks
+   * groups in, so they cannot deadlock with it.
+   */
+  private async rankAll(groupIds: readonly string[]): Promise<string[]> {
+    if (groupIds.length === 0) return [];
+    return this.options.transactions.run(async (manager) => {
+      // Read first: the counts below include at least the failures this count includes.
+      const groups = await manager.getRepository(FailureGroupEntity).findBy({ id: In([...groupIds]) });
+      if (groups.length === 0) return [];
+      const serviceIds = [...new Set(groups.map((g) => g.serviceId))];
+      const [services, policies, openIncidents] = await Promise.all([
+        manager.getRepository(ServiceEntity).findBy({ id: In(serviceIds) }),
+        this.options.policies.forServices(serviceIds, manager),
+        manager.getRepository(IncidentEntity).findBy({ openGroupId: In(groups.map((g) => g.id)) }),
+      ]);
+      const criticality = new Map(services.map((s) => [s.id, s.criticality]));
+      const openByGroup = new Map(openIncidents.map((i) => [i.openGroupId!, i]));
+      const rulesByService = new Map<string, PolicyRules>();
+      for (const [serviceId, policy] of policies) if (policy) rulesByService.set(serviceId, this.options.policies.rulesOf(policy));
+      // Without a policy the threshold counts decide nothing, and the default 5-minute window keeps
+      // the read within the day the rank needs: the last incident's end does not matter then.
+      const resolvedAt = await this.lastResolvedAtOf(
+        manager,
+        groups.filter((g) => rulesByService.has(g.serviceId) && !openByGroup.has(g.id)).map((g) => g.id),
+      );
+      const now = this.now();
+      const stats = await readGroupStats(
+        manager,
+        groups.map((g) => {
+          const rules = rulesByService.get(g.serviceId);
+          return { groupId: g.id, minSeverity: rules?.minSeverity ?? 'INFO', windowSeconds: rules?.thresholdWindowSeconds ?? 300, after: resolvedAt.get(g.id) ?? null };
+        }),
+        now,
+      );
+
+      const toLock: string[] = [];
+      const writes: Array<{ group: FailureGroupEntity; score: number }> = [];
+      for (const group of groups) {
+        const groupStats = stats.get(group.id)!;
+        const serviceCriticality = criticality.get(group.serviceId);
+        if (serviceCriticality === undefined) {
+          toLock.push(group.id); // as good as gone; the locked path says so
+          continue;
+        }
+        const rank = this.rankOf(group, groupStats, serviceCriticality);
+        const rules = rulesByService.get(group.serviceId);
+        if (rules) {
+          const open = openByGroup.get(group.id) ?? null;
+          const decision = decide(rules, activity(group, groupStats), open ? openState(open) : null, now);
+          const stale = open && (open.failureCount !== group.count || Math.abs(open.rankScore - rank.score) > 1e-9);
+          if (decision.kind !== 'none' || stale) {
+            toLock.push(group.id);
+            continue;
+          }
+        }
+        if (Math.abs(rank.score - group.rankScore) > 1e-9) writes.push({ group, score: rank.score });
+      }
+      writes.sort((a, b) => (a.group.fingerprint < b.group.fingerprint ? -1 : a.group.fingerprint > b.group.fingerprint ? 1 : 0));
+      for (const { group, score } of writes) {
+        await manager.query('UPDATE failure_groups SET rank_score = ? WHERE id = ? AND count = ?', [score, group.id, group.count]);
+      }
+      return toLock;
+    });
+  }
+
+  private rankOf(group: FailureGroupEntity, stats: GroupStats, criticality: number): Rank {
+    return rankGroup({ ...stats.rankInput, maxSeverity: SEVERITY_BY_RANK[group.maxSeverity] ?? 'INFO', criticality, regressed: group.regressed });
+  }
+
   private async reconsider(manager: EntityManager, incident: IncidentEntity): Promise<boolean> {
     const group = await manager.getRepository(FailureGroupEntity).findOneBy({ id: incident.groupId });
     const policy = await this.options.policies.getById(incident.policyId, manager);
@@ -139,56 +225,31 @@ export class EscalationEvaluator {
     if (decision.kind === 'renotify') {
       const service: ServiceEntity = await this.options.registry.getById(group.serviceId, manager);
       const stats = await this.stats(manager, group, rules.minSeverity, rules.thresholdWindowSeconds, null, this.now());
-      const rank: Rank = rankGroup({ ...stats.rankInput, maxSeverity: SEVERITY_BY_RANK[group.maxSeverity] ?? 'INFO', criticality: service.criticality, regressed: group.regressed });
+      const rank = this.rankOf(group, stats, service.criticality);
       await this.options.incidents.renotify(manager, incident, group, rank, decision.why);
       return true;
     }
     return false;
   }
 
-  private async lastResolvedAt(manager: EntityManager, groupId: string): Promise<Date | null> {
-    const rows: Array<{ at: string | Date | null }> = await manager.query('SELECT MAX(resolved_at) AS at FROM incidents WHERE group_id = ?', [groupId]);
-    const at = rows[0]?.at;
-    if (!at) return null;
-    return at instanceof Date ? at : new Date(`${String(at).replace(' ', 'T')}Z`);
+  /** When each group's last incident was resolved; groups without one are missing. */
+  private async lastResolvedAtOf(manager: EntityManager, groupIds: readonly string[]): Promise<Map<string, Date>> {
+    const result = new Map<string, Date>();
+    if (groupIds.length === 0) return result;
+    const rows: Array<{ group_id: string; at: string | Date | null }> = await manager.query(
+      `SELECT group_id, MAX(resolved_at) AS at FROM incidents WHERE group_id IN (${groupIds.map(() => '?').join(', ')}) GROUP BY group_id`,
+      [...groupIds],
+    );
+    for (const { group_id: groupId, at } of rows) {
+      if (at) result.set(groupId, at instanceof Date ? at : new Date(`${String(at).replace(' ', 'T')}Z`));
+    }
+    return result;
   }
 
   /** Counts over the group's recent failures; only failures after its last incident count towards a new one. */
-  private async stats(manager: EntityManager, group: FailureGroupEntity, minSeverity: Severity, windowSeconds: number, after: Date | null, now: Date) {
-    const t = now.getTime();
-    const at = (ms: number) => toDbTimestamp(new Date(ms));
-    const windowStart = Math.max(t - windowSeconds * 1000, after ? after.getTime() + 1 : 0);
-    const qualifying = Object.entries(SEVERITY_RANK).filter(([, rank]) => rank >= SEVERITY_RANK[minSeverity]).map(([s]) => s);
-    const rows: Array<Record<string, string | number | null>> = await manager.query(
-      `SELECT
-         SUM(CASE WHEN received_at >= ? THEN 1 ELSE 0 END) AS last5m,
-         SUM(CASE WHEN received_at >= ? THEN 1 ELSE 0 END) AS last15m,
-         SUM(CASE WHEN received_at < ? THEN 1 ELSE 0 END) AS baseline,
-         SUM(CASE WHEN received_at >= ? AND severity IN (${qualifying.map(() => '?').join(', ')}) THEN 1 ELSE 0 END) AS qualifying,
-         SUM(CASE WHEN received_at >= ? AND severity = 'CRITICAL' THEN 1 ELSE 0 END) AS critical,
-         COUNT(DISTINCT CASE WHEN received_at >= ? THEN task_id END) AS tasks15m
-       FROM failures WHERE group_id = ? AND received_at >= ?`,
-      [at(t - 5 * MINUTE), at(t - RECENT_WINDOW_MS), at(t - RECENT_WINDOW_MS), at(windowStart), ...qualifying, at(windowStart), at(t - RECENT_WINDOW_MS), group.id, at(Math.min(t - BASELINE_WINDOW_MS, windowStart))],
-    );
-    const n = (key: string) => Number(rows[0]?.[key] ?? 0);
-    const recent: Array<{ attributes: string }> = await manager.query('SELECT attributes FROM failures WHERE group_id = ? AND received_at >= ? ORDER BY received_at DESC LIMIT ?', [
-      group.id,
-      at(t - RECENT_WINDOW_MS),
-      HOST_SAMPLE,
-    ]);
-    const hosts = new Set(recent.map((r) => (JSON.parse(r.attributes) as Record<string, string>).host).filter(Boolean));
-    const baselineSlots = (BASELINE_WINDOW_MS - RECENT_WINDOW_MS) / (5 * MINUTE);
-    return {
-      qualifyingInWindow: n('qualifying'),
-      criticalInWindow: n('critical'),
-      rankInput: {
-        failuresLast5m: n('last5m'),
-        failuresLast15m: n('last15m'),
-        baselinePer5m: n('baseline') / baselineSlots,
-        distinctTasksLast15m: n('tasks15m'),
-        distinctHostsLast15m: hosts.size,
-      },
-    };
+  private async stats(manager: EntityManager, group: FailureGroupEntity, minSeverity: Severity, windowSeconds: number, after: Date | null, now: Date): Promise<GroupStats> {
+    const stats = await readGroupStats(manager, [{ groupId: group.id, minSeverity, windowSeconds, after }], now);
+    return stats.get(group.id)!;
   }
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
+import { type DataSource, type EntityManager, In } from 'typeorm';
 import { BadUserInputError } from '../platform/errors';
 import type { TransactionRunner } from '../platform/db';
 import type { ServiceEntity, ServiceRegistry } from '../registry';
@@ -67,8 +67,15 @@ export class EscalationPolicyService {
 
   /** The service's own policy, else the global default, else none (nothing pages). */
   async forService(serviceId: string, manager?: EntityManager): Promise<EscalationPolicyEntity | null> {
-    const rows = await (manager ?? this.dataSource.manager).getRepository(EscalationPolicyEntity).find({ where: [{ scope: serviceId }, { scope: GLOBAL_POLICY_SCOPE }] });
-    return rows.find((p) => p.scope === serviceId) ?? rows.find((p) => p.scope === GLOBAL_POLICY_SCOPE) ?? null;
+    return (await this.forServices([serviceId], manager)).get(serviceId) ?? null;
+  }
+
+  /** {@link forService} for many services, in one read. */
+  async forServices(serviceIds: readonly string[], manager?: EntityManager): Promise<Map<string, EscalationPolicyEntity | null>> {
+    const rows = await (manager ?? this.dataSource.manager).getRepository(EscalationPolicyEntity).findBy({ scope: In([...serviceIds, GLOBAL_POLICY_SCOPE]) });
+    const byScope = new Map(rows.map((p) => [p.scope, p]));
+    const global = byScope.get(GLOBAL_POLICY_SCOPE) ?? null;
+    return new Map(serviceIds.map((id) => [id, byScope.get(id) ?? global]));
   }
 
   getById(id: string, manager?: EntityManager): Promise<EscalationPolicyEntity | null> {

@@ -39,7 +39,9 @@ interface Piece {
  * per-group rows add up to its overall total, so an unchanged total means no per-group row of it
  * changed. A bucket's total is read before its rows, so rows that include a later commit are kept
  * under an older total and read again at the next query, never the reverse. Whichever instance
- * committed a change, every instance sees the total move.
+ * committed a change, every instance sees the total move. Anything that ever decrements or
+ * deletes rollup rows (a re-grouping tool, a rollup purge) breaks that: it must make every
+ * instance drop what it keeps (INSIGHTS_CACHE_ROWS=0 until then is the blunt way).
  *
  * Buckets that are not current, and the minutes at the edges of a range (kept per hour, checked
  * by that hour's total), are read in one more statement. Bounded by rows held, least recently

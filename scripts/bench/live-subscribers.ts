@@ -37,6 +37,16 @@ export interface SubscriberOptions {
 const BATCH_SLOTS = 4;
 /** Per thread: messages of no known batch, sockets closed while in use, messages parsed in full to check. */
 const THREAD_SLOTS = 3;
+
+/** One slot's value from each thread's run of `stride` counters. */
+function slotValues(counters: Float64Array, threads: number, stride: number, slot: number): number[] {
+  return Array.from({ length: threads }, (_, t) => counters[t * stride + slot]!);
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, v) => total + v, 0);
+}
+
 const VERIFY_EVERY = 64;
 
 /** What the sockets received of one batch of messages (task ids `${prefix}${seq}`). */
@@ -63,30 +73,20 @@ export class Deliveries {
     return { receipt: this.receipt.buffer as SharedArrayBuffer, stampedAt: this.stampedAt.buffer as SharedArrayBuffer, counters: this.counters.buffer as SharedArrayBuffer };
   }
 
-  private sum(slot: number): number {
-    let total = 0;
-    for (let t = 0; t < this.threads; t++) total += this.counters[t * BATCH_SLOTS + slot]!;
-    return total;
-  }
-
   get delivered(): number {
-    return this.sum(0);
+    return sum(slotValues(this.counters, this.threads, BATCH_SLOTS, 0));
   }
 
   get duplicates(): number {
-    return this.sum(1);
+    return sum(slotValues(this.counters, this.threads, BATCH_SLOTS, 1));
   }
 
   get firstAt(): number {
-    let first = Number.POSITIVE_INFINITY;
-    for (let t = 0; t < this.threads; t++) first = Math.min(first, this.counters[t * BATCH_SLOTS + 2]!);
-    return first;
+    return Math.min(...slotValues(this.counters, this.threads, BATCH_SLOTS, 2));
   }
 
   get lastAt(): number {
-    let last = 0;
-    for (let t = 0; t < this.threads; t++) last = Math.max(last, this.counters[t * BATCH_SLOTS + 3]!);
-    return last;
+    return Math.max(0, ...slotValues(this.counters, this.threads, BATCH_SLOTS, 3));
   }
 }
 
@@ -162,9 +162,7 @@ export class Subscribers {
   }
 
   private sum(slot: number): number {
-    let total = 0;
-    for (let t = 0; t < this.workers.length; t++) total += this.threadCounters[t * THREAD_SLOTS + slot]!;
-    return total;
+    return sum(slotValues(this.threadCounters, this.workers.length, THREAD_SLOTS, slot));
   }
 
   /** Messages whose task id belongs to no open batch. */

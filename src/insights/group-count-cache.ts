@@ -1,6 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { GROUP_SPANS } from './minute-stats';
-import { type SpanRange, coverMinutes } from './time-tiers';
+import { SPAN_MINUTES, type SpanRange, coverMinutes } from './time-tiers';
+
+const HOUR = SPAN_MINUTES.HOUR;
 
 type Row = Record<string, string | number | null>;
 
@@ -169,7 +171,8 @@ export class GroupCountCache {
       if (totals.get(key) === 0) continue; // nothing counted there: nothing to read
       const { span, bucket } = parseKey(key);
       if (span === 'MINUTES') minuteHours.push(bucket);
-      else wholes.set(span, [...(wholes.get(span) ?? []), bucket]);
+      else if (wholes.has(span)) wholes.get(span)!.push(bucket);
+      else wholes.set(span, [bucket]);
     }
     const parts: string[] = [];
     const params: number[] = [];
@@ -182,7 +185,7 @@ export class GroupCountCache {
     if (minuteHours.length) {
       parts.push(`SELECT 'MINUTE' AS span, s.minute AS bucket, s.group_id AS g, SUM(s.reported) AS n FROM failure_minute_stats s
         WHERE ${minuteHours.map(() => '(s.minute >= ? AND s.minute < ?)').join(' OR ')} GROUP BY s.minute, s.group_id`);
-      params.push(...minuteHours.flatMap((h) => [h * 60, h * 60 + 60]));
+      params.push(...minuteHours.flatMap((h) => [h * HOUR, (h + 1) * HOUR]));
     }
     const rows: Row[] = parts.length ? await this.dataSource.query(parts.join(' UNION ALL '), params) : [];
     const read = new Map<string, { group: number[]; minute: number[]; n: number[] }>();
@@ -190,7 +193,7 @@ export class GroupCountCache {
       const n = Number(row.n ?? 0);
       if (n === 0) continue;
       const minute = row.span === 'MINUTE' ? Number(row.bucket) : -1;
-      const key = minute >= 0 ? `MINUTES:${Math.floor(minute / 60)}` : `${row.span}:${Number(row.bucket)}`;
+      const key = minute >= 0 ? `MINUTES:${Math.floor(minute / HOUR)}` : `${row.span}:${Number(row.bucket)}`;
       let bucket = read.get(key);
       if (!bucket) read.set(key, (bucket = { group: [], minute: [], n: [] }));
       bucket.group.push(this.indexOf(String(row.g)));
@@ -246,8 +249,8 @@ function piecesOf(cover: readonly SpanRange[], range: number): Piece[] {
       for (let b = r.from; b < r.to; b++) pieces.push({ key: `${r.span}:${b}`, range, from: -1, to: 0 }); // every row (minute -1)
       continue;
     }
-    for (let hour = Math.floor(r.from / 60); hour * 60 < r.to; hour++) {
-      pieces.push({ key: `MINUTES:${hour}`, range, from: Math.max(r.from, hour * 60), to: Math.min(r.to, hour * 60 + 60) });
+    for (let hour = Math.floor(r.from / HOUR); hour * HOUR < r.to; hour++) {
+      pieces.push({ key: `MINUTES:${hour}`, range, from: Math.max(r.from, hour * HOUR), to: Math.min(r.to, (hour + 1) * HOUR) });
     }
   }
   return pieces;
@@ -260,5 +263,6 @@ function parseKey(key: string): { span: string; bucket: number } {
 
 /** The hours whose overall totals add up to a bucket's (a quarter has six; an hour, or its minutes, one). */
 function hoursOf(span: string, bucket: number): number[] {
-  return span === 'QUARTER' ? Array.from({ length: 6 }, (_, i) => bucket * 6 + i) : [bucket];
+  const hours = span === 'QUARTER' ? SPAN_MINUTES.QUARTER / HOUR : 1;
+  return Array.from({ length: hours }, (_, i) => bucket * hours + i);
 }

@@ -85,9 +85,10 @@ export class InsightsService {
     const { fromMinute, toMinute } = minuteRange(from, to);
     const resolved = await this.filter(filter);
     if (!resolved) return [];
-    // COUNT and GROWTH are ranked by the database; RANK needs every active group's rank score.
+    // RANK needs every active group's rank score, and counts kept in memory are ranked here too;
+    // otherwise the database ranks COUNT and GROWTH and returns only the top groups.
     const candidates =
-      orderBy === TopGroupsOrder.RANK
+      orderBy === TopGroupsOrder.RANK || this.rollups.countsInMemory(resolved)
         ? [...(await this.rollups.groupCounts(resolved, [fromMinute - (toMinute - fromMinute), fromMinute, toMinute]))]
             .filter(([, [, count]]) => count! > 0)
             .map(([id, [previousCount, count]]) => ({ id, count: count!, previousCount: previousCount! }))

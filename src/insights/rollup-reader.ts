@@ -83,7 +83,7 @@ export class RollupReader {
    * boundaries[i + 1]): a map from group id to one count per range, for groups with any.
    */
   async groupCounts(filter: RollupFilter, boundaries: readonly number[]): Promise<Map<string, number[]>> {
-    if (this.cache && unfiltered(filter)) return this.cache.groupCounts(boundaries);
+    if (this.countsInMemory(filter)) return this.cache!.groupCounts(boundaries);
     const ranges = boundaries.slice(1);
     const counts = new Map<string, number[]>();
     for (const row of await this.union(this.groupCountParts(filter, boundaries))) {
@@ -94,6 +94,11 @@ export class RollupReader {
     }
     for (const [id, n] of counts) if (n.every((x) => x === 0)) counts.delete(id);
     return counts;
+  }
+
+  /** Whether groupCounts answers this filter from buckets kept in memory (every group, no filter). */
+  countsInMemory(filter: RollupFilter): boolean {
+    return this.cache !== undefined && unfiltered(filter);
   }
 
   /** Per table and span, a SELECT of `groupId` and `n0`, `n1`… (failures per range): rows to add up per group. */
@@ -121,7 +126,6 @@ export class RollupReader {
    */
   async topGroups(filter: RollupFilter, fromMinute: number, toMinute: number, order: 'COUNT' | 'GROWTH', limit: number): Promise<Array<{ id: string; count: number; previousCount: number }>> {
     const previousFrom = fromMinute - (toMinute - fromMinute);
-    if (this.cache && unfiltered(filter)) return rankInMemory(await this.cache.groupCounts([previousFrom, fromMinute, toMinute]), order, limit);
     if (order === 'COUNT') return this.topGroupsByCount(filter, previousFrom, fromMinute, toMinute, limit);
     const parts = this.groupCountParts(filter, [previousFrom, fromMinute, toMinute]);
     if (!parts.length) return [];
@@ -246,17 +250,6 @@ function scopeFor(filter: RollupFilter, groupBy: StatsDimension | null): StatsSc
 
 function unfiltered(filter: RollupFilter): boolean {
   return !filter.serviceId && !filter.pattern && !filter.taskType && !filter.groupId && !filter.groupIds && !filter.severities?.length;
-}
-
-/** topGroups' ranking, over counts per group of the previous and the current window. */
-function rankInMemory(counts: ReadonlyMap<string, number[]>, order: 'COUNT' | 'GROWTH', limit: number) {
-  const entries: Array<{ id: string; count: number; previousCount: number; score: number }> = [];
-  for (const [id, [previousCount, count]] of counts) {
-    if (!count) continue;
-    entries.push({ id, count, previousCount: previousCount!, score: order === 'COUNT' ? count : (count - previousCount!) / Math.max(previousCount!, 1) });
-  }
-  entries.sort((a, b) => b.score - a.score || b.count - a.count || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return entries.slice(0, Math.floor(limit)).map(({ id, count, previousCount }) => ({ id, count, previousCount }));
 }
 
 function minuteSource(): Source {

@@ -214,6 +214,30 @@ describe(`topFailureGroups from kept rollup buckets stays exact while failures a
     expect(await wide).toEqual(new Map([lonely, ...crowd].map((id) => [id!, [1]])));
   });
 
+  it('asks again with one read of the totals, and reads rows again only once a bucket changed', async () => {
+    const statements: string[] = [];
+    const counting = { query: (sql: string, params: unknown[]) => (statements.push(sql), a.app.dataSource.query(sql, params)) };
+    const cache = new GroupCountCache(counting as never, 100_000);
+    const [from, to] = WINDOWS[0]!;
+    const boundaries = [2 * Math.floor(from / 60_000) - Math.ceil(to / 60_000), Math.floor(from / 60_000), Math.ceil(to / 60_000)];
+    const first = await cache.groupCounts(boundaries);
+    expect(statements).toHaveLength(2); // the totals, then every bucket's rows
+
+    statements.length = 0;
+    expect(await cache.groupCounts(boundaries)).toEqual(first);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toContain("scope = 'ALL'");
+
+    statements.length = 0;
+    const late = T0 + 45 * HOUR + 7 * 60_000; // an hour inside the current window
+    const { reportFailures } = expectData(await a.request<{ reportFailures: { failures: Array<{ group: { id: string } }> } }>(REPORT_FAILURES, { input: [report(services[0]!, { taskId: 'late-one', errorType: 'LateOne', occurredAt: new Date(late).toISOString() })] }));
+    const groupId = reportFailures.failures[0]!.group.id;
+    reported.push({ groupId, occurredAt: late });
+    const after = await cache.groupCounts(boundaries);
+    expect(statements).toHaveLength(2);
+    expect(after.get(groupId)).toEqual([0, (first.get(groupId)?.[1] ?? 0) + 1]);
+  });
+
   it('answers windows that wholly precede and follow the data with no groups', async () => {
     for (const t of [a, off]) {
       const early = await t.request<{ topFailureGroups: unknown[] }>(TOP, { from: new Date(T0 - 9 * HOUR).toISOString(), to: new Date(T0 - 4 * HOUR).toISOString(), orderBy: 'GROWTH', limit: 5 });

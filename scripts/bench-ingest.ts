@@ -27,6 +27,8 @@
  *                             taken from the cores the service and MariaDB share)
  *   BENCH_SERVICE_NODE_ARGS   node flags for the service process after those of `npm start`, e.g.
  *                             "--cpu-prof --cpu-prof-dir=/tmp/fd-prof" to profile it
+ *   BENCH_SERVICE_OUTPUT      file that keeps the service process's stdout and stderr (its logs,
+ *                             and e.g. what --trace-gc prints); by default they are discarded
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
@@ -80,6 +82,7 @@ const settings = {
   service: serviceMode(process.env.BENCH_SERVICE),
   client: clientMode(process.env.BENCH_CLIENT),
   serviceNodeArgs: (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
+  serviceOutput: process.env.BENCH_SERVICE_OUTPUT || undefined,
 };
 
 function clientMode(raw: string | undefined): 'raw' | 'http' {
@@ -257,7 +260,7 @@ async function main(): Promise<number> {
   let servicePid: number | undefined;
   if (settings.service !== 'in-process') {
     const entry = settings.service === 'process' ? buildService() : undefined;
-    const child = await startServiceProcess({ DATABASE_URL: appUri, ADMIN_TOKEN }, { entry, nodeArgs: settings.serviceNodeArgs });
+    const child = await startServiceProcess({ DATABASE_URL: appUri, ADMIN_TOKEN }, { entry, nodeArgs: settings.serviceNodeArgs, outputFile: settings.serviceOutput });
     runningApp = child;
     url = child.url;
     servicePid = child.pid;

@@ -77,7 +77,9 @@ export class InsightsService {
       const point = s.points[Number(row.b) - first]!;
       for (const c of STATS_COUNTERS) point[c] += Number(row[c] ?? 0);
     }
-    return [...series.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    // A key seen only in minutes subtracted from an edge hour adds up to nothing: not a series.
+    const kept = [...series.values()].filter((s) => !groupBy || s.points.some((p) => STATS_COUNTERS.some((c) => p[c] !== 0)));
+    return kept.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   async topFailureGroups(filter: FailureFilter | null | undefined, from: Date, to: Date, limit: number, orderBy: TopGroupsOrder) {

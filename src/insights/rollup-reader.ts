@@ -58,22 +58,27 @@ export class RollupReader {
   /**
    * failureStats rows over the minutes [fromMinute, toMinute): `b` the bucket (minutes since the
    * epoch divided by `width`), `k` the groupBy value ('all' without one), and the five counters.
-   * Several rows may share a bucket and key (one per table read); the caller adds them up.
+   * Several rows may share a bucket and key (one per table read); the caller adds them up. Rows
+   * of minutes subtracted from an edge hour (see edgeHoursByComplement) carry negative counters,
+   * so a key may add up to zero everywhere: the caller leaves such a series out.
    */
   async stats(filter: RollupFilter, fromMinute: number, toMinute: number, width: number, groupBy: StatsDimension | null): Promise<Row[]> {
-    const ranges = coverMinutes(fromMinute, toMinute, spansWithin(width, filter.groupId ? GROUP_SPANS : TIER_SPANS));
+    const spans = spansWithin(width, filter.groupId ? GROUP_SPANS : TIER_SPANS);
+    const { add, subtract } = edgeHoursByComplement(coverMinutes(fromMinute, toMinute, spans), spans);
     const scope = scopeFor(filter, groupBy);
-    const counters = STATS_COUNTERS.map((c) => `SUM(s.${c}) AS ${c}`).join(', ');
     const parts: Part[] = [];
-    for (const span of ALL_SPANS) {
-      const mine = ranges.filter((r) => r.span === span);
-      if (!mine.length) continue;
-      const source = span === 'MINUTE' ? minuteSource() : filter.groupId ? groupSource(span) : tierSource(span, scope);
-      const where = this.where(source, mine, filter, groupBy);
-      const perBucket = width / SPAN_MINUTES[span];
-      const bucket = perBucket === 1 ? source.time : this.dialect.intDiv(source.time, String(perBucket));
-      const key = groupBy ? source.dimension(groupBy) : "'all'";
-      parts.push({ sql: `SELECT ${bucket} AS b, ${key} AS k, ${counters} FROM ${where.from} WHERE ${where.sql} GROUP BY ${bucket}, ${key}`, params: where.params });
+    for (const [ranges, sign] of [[add, ''], [subtract, '-']] as const) {
+      const counters = STATS_COUNTERS.map((c) => `${sign}SUM(s.${c}) AS ${c}`).join(', ');
+      for (const span of ALL_SPANS) {
+        const mine = ranges.filter((r) => r.span === span);
+        if (!mine.length) continue;
+        const source = span === 'MINUTE' ? minuteSource() : filter.groupId ? groupSource(span) : tierSource(span, scope);
+        const where = this.where(source, mine, filter, groupBy);
+        const perBucket = width / SPAN_MINUTES[span];
+        const bucket = perBucket === 1 ? source.time : this.dialect.intDiv(source.time, String(perBucket));
+        const key = groupBy ? source.dimension(groupBy) : "'all'";
+        parts.push({ sql: `SELECT ${bucket} AS b, ${key} AS k, ${counters} FROM ${where.from} WHERE ${where.sql} GROUP BY ${bucket}, ${key}`, params: where.params });
+      }
     }
     return this.union(parts);
   }
@@ -246,6 +251,32 @@ function scopeFor(filter: RollupFilter, groupBy: StatsDimension | null): StatsSc
   const byService = Boolean(filter.serviceId || groupBy === StatsDimension.SERVICE);
   if (filter.taskType || groupBy === StatsDimension.TASK_TYPE || (byService && bySeverityOrPattern)) return 'TASK';
   return byService ? 'TOTAL' : 'ALL';
+}
+
+/**
+ * A cover's single minutes at an edge lie inside one hour. When more than half of that hour is
+ * in the range, and hours are a span here (so a bucket holds whole hours), the hour's own row
+ * less the minutes outside the range reads fewer per-group minute rows than the minutes inside:
+ * an hour row is the sum of its minutes' rows, written in the same statement, and the whole
+ * answer is read in one statement, so the difference is exact. On average it halves the minute
+ * rows an HOUR or DAY answer reads (the minute table holds a row per group, pattern and severity).
+ */
+export function edgeHoursByComplement(cover: readonly SpanRange[], spans: readonly Span[]): { add: SpanRange[]; subtract: SpanRange[] } {
+  if (!spans.includes('HOUR')) return { add: [...cover], subtract: [] };
+  const hour = SPAN_MINUTES.HOUR;
+  const add: SpanRange[] = [];
+  const subtract: SpanRange[] = [];
+  for (const r of cover) {
+    const h = Math.floor(r.from / hour);
+    if (r.span !== 'MINUTE' || r.to > (h + 1) * hour || 2 * (r.to - r.from) <= hour) {
+      add.push(r);
+      continue;
+    }
+    add.push({ span: 'HOUR', from: h, to: h + 1 });
+    if (r.from > h * hour) subtract.push({ span: 'MINUTE', from: h * hour, to: r.from });
+    if (r.to < (h + 1) * hour) subtract.push({ span: 'MINUTE', from: r.to, to: (h + 1) * hour });
+  }
+  return { add, subtract };
 }
 
 function unfiltered(filter: RollupFilter): boolean {

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { REPORT_FAILURES, report } from '../../helpers/reports';
+import { type TestApp, expectData, startTestApp } from '../../helpers/test-app';
+
+const STATS = `query($f: FailureFilter, $from: DateTime!, $to: DateTime!, $bucket: TimeBucket!, $groupBy: StatsDimension) {
+  failureStats(filter: $f, from: $from, to: $to, bucket: $bucket, groupBy: $groupBy) { key points { at reported } }
+}`;
+
+/**
+ * An edge hour that is mostly inside the range is read as the whole hour less the minutes
+ * outside it. The minutes outside may hold the only failures of some key: that key adds up to
+ * zero and must not show as a series of zeros (as it never did when the minutes were read).
+ */
+describe('failureStats over edge hours read as the hour less the minutes outside', () => {
+  let t: TestApp;
+  let services: string[];
+  const at = (hhmm: string) => `2026-03-02T${hhmm}:00.000Z`;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    services = [(await t.createService()).name, (await t.createService()).name];
+    const failures = [
+      { service: services[0]!, severity: 'ERROR', occurredAt: at('10:05') },
+      { service: services[0]!, severity: 'ERROR', occurredAt: at('10:20') },
+      // Inside hour 10 but outside [10:02, 10:45): only INFO and only the second service there.
+      { service: services[1]!, severity: 'INFO', occurredAt: at('10:50') },
+      { service: services[1]!, severity: 'INFO', occurredAt: at('10:01') },
+      { service: services[0]!, severity: 'WARNING', occurredAt: at('11:10') },
+    ].map((f, i) => report(f.service, { taskId: `edge-${i}`, severity: f.severity, occurredAt: f.occurredAt }));
+    expectData(await t.request(REPORT_FAILURES, { input: failures }));
+  }, 60_000);
+  afterAll(() => t.dispose());
+
+  const stats = async (from: string, to: string, bucket: string, groupBy: string | null) =>
+    expectData(await t.request<{ failureStats: Array<{ key: string; points: Array<{ at: string; reported: number }> }> }>(STATS, { from, to, bucket, groupBy })).failureStats;
+
+  it('leaves out a key whose failures in the edge hour all lie outside the range', async () => {
+    expect(await stats(at('10:02'), at('10:45'), 'HOUR', 'SEVERITY')).toEqual([{ key: 'ERROR', points: [{ at: at('10:00'), reported: 2 }] }]);
+    const byService = await stats(at('10:02'), at('10:45'), 'HOUR', 'SERVICE');
+    expect(byService).toEqual([{ key: services[0], points: [{ at: at('10:00'), reported: 2 }] }]);
+  });
+
+  it('counts what is inside both edge hours, and gives no-groupBy answers their one series', async () => {
+    expect(await stats(at('10:02'), at('11:45'), 'HOUR', 'SEVERITY')).toEqual([
+      { key: 'ERROR', points: [{ at: at('10:00'), reported: 2 }, { at: at('11:00'), reported: 0 }] },
+      { key: 'INFO', points: [{ at: at('10:00'), reported: 1 }, { at: at('11:00'), reported: 0 }] },
+      { key: 'WARNING', points: [{ at: at('10:00'), reported: 0 }, { at: at('11:00'), reported: 1 }] },
+    ]);
+    expect(await stats(at('10:02'), at('10:45'), 'DAY', null)).toEqual([{ key: 'all', points: [{ at: '2026-03-02T00:00:00.000Z', reported: 2 }] }]);
+    expect(await stats(at('10:46'), at('10:49'), 'HOUR', null)).toEqual([{ key: 'all', points: [{ at: at('10:00'), reported: 0 }] }]);
+  });
+});

@@ -19,6 +19,12 @@ interface Bucket {
   n: Int32Array;
 }
 
+/** A group's failures per minute: `counts[i]` in minute `minutes[i]` (from the range's first minute), for minutes with any. */
+export interface MinuteCounts {
+  minutes: number[];
+  counts: number[];
+}
+
 /** A bucket a range needs: a whole one, or the minutes [from, to) of one hour. */
 interface Piece {
   key: string;
@@ -71,23 +77,23 @@ export class GroupCountCache {
     return this.reading(() => this.count(boundaries));
   }
 
-  /** Failures reported per minute by each group over [fromMinute, toMinute): group id → (minute → count). */
-  async minuteSeries(fromMinute: number, toMinute: number): Promise<Map<string, Map<number, number>>> {
+  /** Failures reported per minute by each group over [fromMinute, toMinute), for the minutes with any (see MinuteCounts). */
+  async minuteSeries(fromMinute: number, toMinute: number): Promise<Map<string, MinuteCounts>> {
     return this.reading(async () => {
       const pieces = piecesOf(fromMinute < toMinute ? [{ span: 'MINUTE', from: fromMinute, to: toMinute }] : [], 0);
       const buckets = await this.current(pieces);
-      const series = new Map<string, Map<number, number>>();
+      const byIndex = new Map<number, MinuteCounts>();
       for (const piece of pieces) {
         const { group, minute, n } = buckets.get(piece.key)!;
         for (let i = 0; i < group.length; i++) {
           if (minute[i]! < piece.from || minute[i]! >= piece.to) continue;
-          const id = this.ids[group[i]!]!;
-          let mine = series.get(id);
-          if (!mine) series.set(id, (mine = new Map()));
-          mine.set(minute[i]!, n[i]!);
+          let mine = byIndex.get(group[i]!);
+          if (!mine) byIndex.set(group[i]!, (mine = { minutes: [], counts: [] }));
+          mine.minutes.push(minute[i]! - fromMinute);
+          mine.counts.push(n[i]!);
         }
       }
-      return series;
+      return new Map([...byIndex].map(([index, counts]) => [this.ids[index]!, counts]));
     });
   }
 

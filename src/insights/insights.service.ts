@@ -13,7 +13,7 @@ import { attributeBreakdown, describeSuspect, findSuspects } from './suspects';
 import { StatsDimension, TimeBucket, TopGroupsOrder, type StatsSeries } from './insights.types';
 import { histogramPercentile } from './close-time-histogram';
 import { STATS_COUNTERS, epochDay, epochMinute } from './minute-stats';
-import { GroupCountCache } from './group-count-cache';
+import { GroupCountCache, type MinuteCounts } from './group-count-cache';
 import { RollupReader, type RollupFilter, type Row } from './rollup-reader';
 
 const BUCKET_MINUTES: Record<TimeBucket, number> = { MINUTE: 1, HOUR: 60, DAY: 1_440 };
@@ -130,20 +130,20 @@ export class InsightsService {
     const { fromMinute, toMinute } = minuteRange(from, to);
     if (toMinute - fromMinute > MAX_CORRELATION_MINUTES) throw new BadUserInputError('correlatedGroups looks at most 7 days at a time', { field: 'to' });
     const [, minuteSeries] = await Promise.all([this.queries.getGroup(groupId), this.rollups.minuteSeries(fromMinute, toMinute)]);
-    const series = new Map<string, number[]>();
-    for (const [id, minutes] of minuteSeries) {
-      if (id !== groupId && [...minutes.values()].filter((n) => n !== 0).length < DEFAULT_MIN_NON_ZERO_MINUTES) continue;
+    // Only the series that can correlate are spread over every minute of the range.
+    const dense = ({ minutes, counts }: MinuteCounts) => {
       const values = new Array<number>(toMinute - fromMinute).fill(0);
-      for (const [minute, n] of minutes) values[minute - fromMinute] = n;
-      series.set(id, values);
-    }
-    const target = series.get(groupId);
-    if (!target) return [];
+      for (let i = 0; i < minutes.length; i++) values[minutes[i]!] = counts[i]!;
+      return values;
+    };
+    const mine = minuteSeries.get(groupId);
+    if (!mine || mine.minutes.length < DEFAULT_MIN_NON_ZERO_MINUTES) return [];
+    const target = dense(mine);
     const found: Array<{ id: string; correlation: number; lagMinutes: number }> = [];
-    for (const [id, values] of series) {
-      if (id === groupId) continue;
-      const result = laggedCorrelation(target, values);
-      if (result) found.push({ id, ...result });
+    for (const [id, other] of minuteSeries) {
+      if (id === groupId || other.minutes.length < DEFAULT_MIN_NON_ZERO_MINUTES) continue;
+      const result = laggedCorrelation(target, dense(other));
+      if (result) found.push({ id, correlation: result.correlation, lagMinutes: result.lagMinutes });
     }
     found.sort((a, b) => b.correlation - a.correlation || a.lagMinutes - b.lagMinutes || (a.id < b.id ? -1 : 1));
     const groups = await this.queries.groupsByIds(found.map((f) => f.id));
@@ -331,3 +331,4 @@ function percentile(values: number[], p: number): number | null {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
 }
+

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Dialect } from '../platform/db';
-import type { GroupCountCache } from './group-count-cache';
+import type { GroupCountCache, MinuteCounts } from './group-count-cache';
 import { StatsDimension } from './insights.types';
 import { GROUP_SPANS, STATS_COUNTERS, type StatsScope, TIER_SPANS } from './minute-stats';
 import { SPAN_MINUTES, type Span, type SpanRange, coverMinutes, spansWithin } from './time-tiers';
@@ -162,18 +162,22 @@ export class RollupReader {
     return rows.map((r, i) => ({ id: ids[i]!, count: Number(r.count), previousCount: previous.get(ids[i]!)?.[0] ?? 0 }));
   }
 
-  /** Failures reported per minute by each group over [fromMinute, toMinute): group id → (minute → count). */
-  async minuteSeries(fromMinute: number, toMinute: number): Promise<Map<string, Map<number, number>>> {
+  /** Failures reported per minute by each group over [fromMinute, toMinute), for the minutes with any (see MinuteCounts). */
+  async minuteSeries(fromMinute: number, toMinute: number): Promise<Map<string, MinuteCounts>> {
     if (this.cache) return this.cache.minuteSeries(fromMinute, toMinute);
     const rows: Row[] = await this.dataSource.query(
       'SELECT group_id AS groupId, minute, SUM(reported) AS n FROM failure_minute_stats WHERE minute >= ? AND minute < ? GROUP BY group_id, minute',
       [fromMinute, toMinute],
     );
-    const series = new Map<string, Map<number, number>>();
+    const series = new Map<string, MinuteCounts>();
     for (const row of rows) {
+      const n = Number(row.n ?? 0);
+      if (n === 0) continue;
       const id = String(row.groupId);
-      if (!series.has(id)) series.set(id, new Map());
-      series.get(id)!.set(Number(row.minute), Number(row.n));
+      let mine = series.get(id);
+      if (!mine) series.set(id, (mine = { minutes: [], counts: [] }));
+      mine.minutes.push(Number(row.minute) - fromMinute);
+      mine.counts.push(n);
     }
     return series;
   }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { REPORT_FAILURES, report } from '../../helpers/reports';
 import { generators, random, seeds } from '../../helpers/seeded-random';
 import { type TestApp, errorCode, expectData, startTestApp } from '../../helpers/test-app';
+import type { TestDatabase } from '../../helpers/test-database';
 
 /**
  * correlatedGroups against a brute force over the failures the test reported. Random series:
@@ -93,7 +94,9 @@ function generate(rnd: () => number): SeriesSpec[] {
 }
 
 describe.each(seeds(3))('correlatedGroups equals a brute-force Pearson over the same failures (seed %i)', (seed) => {
-  let t: TestApp;
+  let t: TestApp & { db: TestDatabase };
+  /** The same service on the same database with nothing kept between queries: it reads the minutes with SQL. */
+  let off: TestApp;
   const rnd = random(seed);
   const { int, shuffle } = generators(rnd);
   let specs: SeriesSpec[] = [];
@@ -118,8 +121,10 @@ describe.each(seeds(3))('correlatedGroups equals a brute-force Pearson over the 
       reportFailures.failures.forEach((f, j) => groupIds.set(chunk[j]!.key, f.group.id));
     }
     for (const [key, id] of groupIds) keyOf.set(id, key);
+    off = await startTestApp({ database: t.db, env: { INSIGHTS_CACHE_ROWS: '0' } });
   }, 60_000);
   afterAll(async () => {
+    await off?.stop();
     await t.dispose();
   });
 
@@ -149,10 +154,14 @@ describe.each(seeds(3))('correlatedGroups equals a brute-force Pearson over the 
   }
 
   async function expectBruteForce(targetKey: string, from: number, to: number) {
-    const { correlatedGroups } = expectData(await t.request<{ correlatedGroups: Array<{ group: { id: string }; correlation: number; lagMinutes: number }> }>(
-      `query($id: ID!, $from: DateTime!, $to: DateTime!) { correlatedGroups(id: $id, from: $from, to: $to) { group { id } correlation lagMinutes } }`,
-      { id: groupIds.get(targetKey), from: new Date(from).toISOString(), to: new Date(to).toISOString() },
-    ));
+    const ask = async (app: TestApp) =>
+      expectData(await app.request<{ correlatedGroups: Array<{ group: { id: string }; correlation: number; lagMinutes: number }> }>(
+        `query($id: ID!, $from: DateTime!, $to: DateTime!) { correlatedGroups(id: $id, from: $from, to: $to) { group { id } correlation lagMinutes } }`,
+        { id: groupIds.get(targetKey), from: new Date(from).toISOString(), to: new Date(to).toISOString() },
+      )).correlatedGroups;
+    const correlatedGroups = await ask(t);
+    // From minutes kept in memory or read with SQL: the same answer.
+    expect(await ask(off)).toEqual(correlatedGroups);
     const { expected, weighed } = bruteForce(targetKey, from, to);
     const answer = correlatedGroups.map((c) => ({ key: keyOf.get(c.group.id)!, correlation: c.correlation, lagMinutes: c.lagMinutes }));
     const where = `${targetKey} over [${new Date(from).toISOString()}, ${new Date(to).toISOString()})`;

@@ -3,6 +3,7 @@ import { GROUP_SPANS } from './minute-stats';
 import { SPAN_MINUTES, type SpanRange, coverMinutes } from './time-tiers';
 
 const HOUR = SPAN_MINUTES.HOUR;
+const SUBJECT_CHUNK = 500; // group ids per read of their service and task type
 
 type Row = Record<string, string | number | null>;
 
@@ -25,6 +26,12 @@ export interface MinuteCounts {
   counts: number[];
 }
 
+/** What a filter may ask of a group. */
+interface Subject {
+  serviceId: string;
+  taskType: string;
+}
+
 /** A bucket a range needs: a whole one, or the minutes [from, to) of one hour. */
 interface Piece {
   key: string;
@@ -35,7 +42,8 @@ interface Piece {
 
 /**
  * Failures reported per group over consecutive ranges of minutes (what topFailureGroups ranks
- * over every group) and per group and minute (what correlatedGroups compares), from the
+ * over every group, or over one service's or task type's groups) and per group and minute (what
+ * correlatedGroups compares), from the
  * per-group rollup buckets kept in memory between queries. An ops screen asks the same windows
  * again and again, and every bucket but the newest is done changing; reading them once instead
  * of at every refresh is most of the work saved.
@@ -63,6 +71,8 @@ export class GroupCountCache {
   private indexes = new Map<string, number>();
   /** Queries between their first read and their sums: the ids they hold indexes of must stay. */
   private inFlight = 0;
+  /** Each group's service and task type, for filters; dropped with the ids. */
+  private subjects = new Map<string, Subject>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -71,10 +81,33 @@ export class GroupCountCache {
 
   /**
    * Failures reported per group in each of the consecutive minute ranges [boundaries[i],
-   * boundaries[i + 1]): a map from group id to one count per range, for groups with any.
+   * boundaries[i + 1]): a map from group id to one count per range, for groups with any; only the
+   * groups of a service, or of a task type, when `of` says so.
    */
-  async groupCounts(boundaries: readonly number[]): Promise<Map<string, number[]>> {
-    return this.reading(() => this.count(boundaries));
+  async groupCounts(boundaries: readonly number[], of: { serviceId?: string; taskType?: string } = {}): Promise<Map<string, number[]>> {
+    const counts = await this.reading(() => this.count(boundaries));
+    if (of.serviceId === undefined && of.taskType === undefined) return counts;
+    const subjects = await this.subjectsOf([...counts.keys()]);
+    for (const id of counts.keys()) {
+      const subject = subjects.get(id);
+      // A group gone from failure_groups is in no service; the rollup's join would not find it either.
+      if (!subject || (of.serviceId !== undefined && subject.serviceId !== of.serviceId) || (of.taskType !== undefined && subject.taskType !== of.taskType)) counts.delete(id);
+    }
+    return counts;
+  }
+
+  /**
+   * The service and task type of each group, read once per group: a group's are those of its
+   * first failure and never change (the rollup's filters join failure_groups for the same columns).
+   */
+  private async subjectsOf(ids: readonly string[]): Promise<Map<string, Subject>> {
+    const unknown = ids.filter((id) => !this.subjects.has(id));
+    for (let i = 0; i < unknown.length; i += SUBJECT_CHUNK) {
+      const chunk = unknown.slice(i, i + SUBJECT_CHUNK);
+      const rows: Row[] = await this.dataSource.query(`SELECT id, service_id AS serviceId, task_type AS taskType FROM failure_groups WHERE id IN (${chunk.map(() => '?').join(', ')})`, chunk);
+      for (const row of rows) this.subjects.set(String(row.id), { serviceId: String(row.serviceId), taskType: String(row.taskType) });
+    }
+    return this.subjects;
   }
 
   /** Failures reported per minute by each group over [fromMinute, toMinute), for the minutes with any (see MinuteCounts). */
@@ -232,7 +265,7 @@ export class GroupCountCache {
     }
     if (this.inFlight > 0) return;
     if (this.ids.length > this.maxRows) this.buckets.clear(), (this.held = 0); // groups come and go: start over now and then
-    if (!this.buckets.size) (this.ids = []), (this.indexes = new Map());
+    if (!this.buckets.size) (this.ids = []), (this.indexes = new Map()), (this.subjects = new Map());
   }
 
   private indexOf(id: string): number {

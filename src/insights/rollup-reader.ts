@@ -88,7 +88,7 @@ export class RollupReader {
    * boundaries[i + 1]): a map from group id to one count per range, for groups with any.
    */
   async groupCounts(filter: RollupFilter, boundaries: readonly number[]): Promise<Map<string, number[]>> {
-    if (this.countsInMemory(filter)) return this.cache!.groupCounts(boundaries);
+    if (this.countsInMemory(filter)) return this.cache!.groupCounts(boundaries, { serviceId: filter.serviceId, taskType: filter.taskType });
     const ranges = boundaries.slice(1);
     const counts = new Map<string, number[]>();
     for (const row of await this.union(this.groupCountParts(filter, boundaries))) {
@@ -101,9 +101,13 @@ export class RollupReader {
     return counts;
   }
 
-  /** Whether groupCounts answers this filter from buckets kept in memory (every group, no filter). */
+  /**
+   * Whether groupCounts answers this filter from buckets kept in memory: they hold every group's
+   * failures over all patterns and severities, so a filter by service or task type (a group's
+   * own, see GroupCountCache) can be applied to them, one by pattern or severity cannot.
+   */
   countsInMemory(filter: RollupFilter): boolean {
-    return this.cache !== undefined && unfiltered(filter);
+    return this.cache !== undefined && !filter.pattern && !filter.groupId && !filter.groupIds && !filter.severities?.length;
   }
 
   /** Per table and span, a SELECT of `groupId` and `n0`, `n1`… (failures per range): rows to add up per group. */
@@ -281,10 +285,6 @@ export function edgeHoursByComplement(cover: readonly SpanRange[], spans: readon
     if (r.to < (h + 1) * hour) subtract.push({ span: 'MINUTE', from: r.to, to: (h + 1) * hour });
   }
   return { add, subtract };
-}
-
-function unfiltered(filter: RollupFilter): boolean {
-  return !filter.serviceId && !filter.pattern && !filter.taskType && !filter.groupId && !filter.groupIds && !filter.severities?.length;
 }
 
 function minuteSource(): Source {

@@ -11,14 +11,19 @@ const T0 = Date.parse('2026-04-06T00:00:00Z');
 // A little over two days: the windows below are read from days, quarter days, hours and minutes.
 const SPAN_MS = 52 * HOUR;
 
-const TOP = `query($from: DateTime!, $to: DateTime!, $orderBy: TopGroupsOrder, $limit: Int!) {
-  topFailureGroups(from: $from, to: $to, limit: $limit, orderBy: $orderBy) { group { id } count previousCount }
+const TOP = `query($f: FailureFilter, $from: DateTime!, $to: DateTime!, $orderBy: TopGroupsOrder, $limit: Int!) {
+  topFailureGroups(filter: $f, from: $from, to: $to, limit: $limit, orderBy: $orderBy) { group { id } count previousCount }
 }`;
 
 interface Reported {
   groupId: string;
   occurredAt: number;
+  service: string;
+  taskType: string;
 }
+
+/** A filter the kept buckets answer (by the group's service and task type), or none. */
+type Filter = { service?: string; taskType?: string } | null;
 
 /**
  * topFailureGroups over every group is answered from per-group rollup buckets kept in memory
@@ -34,6 +39,7 @@ describe(`topFailureGroups from kept rollup buckets stays exact while failures a
   let off: TestApp;
   const reported: Reported[] = [];
   const services: string[] = [];
+  const serviceIds = new Map<string, string>();
   const rnd = random(SEED);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(rnd() * values.length)]!;
 
@@ -50,17 +56,20 @@ describe(`topFailureGroups from kept rollup buckets stays exact while failures a
     for (let i = 0; i < inputs.length; i += 100) {
       const chunk = inputs.slice(i, i + 100);
       const { reportFailures } = expectData(await t.request<{ reportFailures: { failures: Array<{ group: { id: string } }> } }>(REPORT_FAILURES, { input: chunk }));
-      reportFailures.failures.forEach((f, j) => reported.push({ groupId: f.group.id, occurredAt: Date.parse(String(chunk[j]!.occurredAt)) }));
+      reportFailures.failures.forEach((f, j) =>
+        reported.push({ groupId: f.group.id, occurredAt: Date.parse(String(chunk[j]!.occurredAt)), service: String(chunk[j]!.service), taskType: String(chunk[j]!.taskType) }),
+      );
     }
   }
 
-  function bruteForce(from: number, to: number, orderBy: 'COUNT' | 'GROWTH', limit: number) {
+  function bruteForce(from: number, to: number, orderBy: 'COUNT' | 'GROWTH', limit: number, filter: Filter = null) {
     const fromMinute = Math.floor(from / 60_000);
     const toMinute = Math.ceil(to / 60_000);
     const previousFrom = 2 * fromMinute - toMinute;
     const current = new Map<string, number>();
     const previous = new Map<string, number>();
     for (const f of reported) {
+      if ((filter?.service && f.service !== filter.service) || (filter?.taskType && f.taskType !== filter.taskType)) continue;
       const minute = Math.floor(f.occurredAt / 60_000);
       const into = minute >= fromMinute && minute < toMinute ? current : minute >= previousFrom && minute < fromMinute ? previous : null;
       into?.set(f.groupId, (into.get(f.groupId) ?? 0) + 1);
@@ -76,23 +85,29 @@ describe(`topFailureGroups from kept rollup buckets stays exact while failures a
     [T0 + 30 * HOUR + 41 * 60_000, T0 + 43 * HOUR + 2 * 60_000],
   ];
 
+  // Every group, and the filters the kept buckets answer too (a group's service and task type).
+  const filters = (): Filter[] => [null, { service: services[0] }, { taskType: 'mail' }, { service: services[1], taskType: 'sync' }];
+
   async function expectAllEqual(t: TestApp, round: string): Promise<void> {
     for (const [from, to] of WINDOWS) {
       for (const orderBy of ['COUNT', 'GROWTH'] as const) {
-        const limit = 100;
-        const { topFailureGroups } = expectData(
-          await t.request<{ topFailureGroups: Array<{ group: { id: string }; count: number; previousCount: number }> }>(TOP, {
-            from: new Date(from).toISOString(),
-            to: new Date(to).toISOString(),
-            orderBy,
-            limit,
-          }),
-        );
-        const where = { round, from: new Date(from).toISOString(), to: new Date(to).toISOString(), orderBy };
-        expect({ where, top: topFailureGroups.map((g) => ({ groupId: g.group.id, count: g.count, previousCount: g.previousCount })) }).toEqual({
-          where,
-          top: bruteForce(from, to, orderBy, limit),
-        });
+        for (const filter of filters()) {
+          const limit = 100;
+          const { topFailureGroups } = expectData(
+            await t.request<{ topFailureGroups: Array<{ group: { id: string }; count: number; previousCount: number }> }>(TOP, {
+              f: filter,
+              from: new Date(from).toISOString(),
+              to: new Date(to).toISOString(),
+              orderBy,
+              limit,
+            }),
+          );
+          const where = { round, from: new Date(from).toISOString(), to: new Date(to).toISOString(), orderBy, filter };
+          expect({ where, top: topFailureGroups.map((g) => ({ groupId: g.group.id, count: g.count, previousCount: g.previousCount })) }).toEqual({
+            where,
+            top: bruteForce(from, to, orderBy, limit, filter),
+          });
+        }
       }
     }
   }
@@ -102,7 +117,11 @@ describe(`topFailureGroups from kept rollup buckets stays exact while failures a
     b = await startTestApp({ database: a.db });
     tiny = await startTestApp({ database: a.db, env: { INSIGHTS_CACHE_ROWS: '20' } });
     off = await startTestApp({ database: a.db, env: { INSIGHTS_CACHE_ROWS: '0' } });
-    for (let i = 0; i < 3; i++) services.push((await a.createService()).name);
+    for (let i = 0; i < 3; i++) {
+      const { id, name } = await a.createService();
+      services.push(name);
+      serviceIds.set(name, id);
+    }
     await send(
       a,
       Array.from({ length: 300 }, () => T0 + Math.floor(rnd() * SPAN_MS)),
@@ -232,10 +251,34 @@ describe(`topFailureGroups from kept rollup buckets stays exact while failures a
     const late = T0 + 45 * HOUR + 7 * 60_000; // an hour inside the current window
     const { reportFailures } = expectData(await a.request<{ reportFailures: { failures: Array<{ group: { id: string } }> } }>(REPORT_FAILURES, { input: [report(services[0]!, { taskId: 'late-one', errorType: 'LateOne', occurredAt: new Date(late).toISOString() })] }));
     const groupId = reportFailures.failures[0]!.group.id;
-    reported.push({ groupId, occurredAt: late });
+    reported.push({ groupId, occurredAt: late, service: services[0]!, taskType: 'send-invoice-email' });
     const after = await cache.groupCounts(boundaries);
     expect(statements).toHaveLength(2);
     expect(after.get(groupId)).toEqual([0, (first.get(groupId)?.[1] ?? 0) + 1]);
+  });
+
+  it('filters by service or task type with one read of the groups it has not seen, then none', async () => {
+    const statements: string[] = [];
+    const counting = { query: (sql: string, params: unknown[]) => (statements.push(sql), a.app.dataSource.query(sql, params)) };
+    const cache = new GroupCountCache(counting as never, 100_000);
+    const [from, to] = WINDOWS[1]!;
+    const boundaries = [2 * Math.floor(from / 60_000) - Math.ceil(to / 60_000), Math.floor(from / 60_000), Math.ceil(to / 60_000)];
+    const all = await cache.groupCounts(boundaries);
+    const byGroup = new Map(reported.map((f) => [f.groupId, f]));
+
+    statements.length = 0;
+    const service = services[2]!;
+    const ofService = await cache.groupCounts(boundaries, { serviceId: serviceIds.get(service)! });
+    expect(statements.filter((sql) => sql.includes('FROM failure_groups'))).toHaveLength(1);
+    expect([...ofService.keys()].sort()).toEqual([...all.keys()].filter((id) => byGroup.get(id)!.service === service).sort());
+    expect(ofService.size).toBeGreaterThan(0);
+    for (const [id, counts] of ofService) expect(counts).toEqual(all.get(id));
+
+    statements.length = 0;
+    const ofTaskType = await cache.groupCounts(boundaries, { taskType: 'sync' });
+    expect(statements).toHaveLength(1); // the totals: the groups are known, their buckets current
+    expect([...ofTaskType.keys()].sort()).toEqual([...all.keys()].filter((id) => byGroup.get(id)!.taskType === 'sync').sort());
+    expect(await cache.groupCounts(boundaries, { serviceId: '00000000-0000-0000-0000-000000000000' })).toEqual(new Map());
   });
 
   it('answers windows that wholly precede and follow the data with no groups', async () => {

@@ -64,7 +64,11 @@ export class RollupReader {
    */
   async stats(filter: RollupFilter, fromMinute: number, toMinute: number, width: number, groupBy: StatsDimension | null): Promise<Row[]> {
     const spans = spansWithin(width, filter.groupId ? GROUP_SPANS : TIER_SPANS);
-    const { add, subtract } = edgeHoursByComplement(coverMinutes(fromMinute, toMinute, spans), spans);
+    const cover = coverMinutes(fromMinute, toMinute, spans);
+    // The service tiers keep each failure's own task type, the minute rows their group's (a custom
+    // fingerprint may group several task types): an hour less minutes would mix the two.
+    const tierTaskTypes = !filter.groupId && (filter.taskType !== undefined || groupBy === StatsDimension.TASK_TYPE);
+    const { add, subtract } = tierTaskTypes ? { add: cover, subtract: [] } : edgeHoursByComplement(cover, spans);
     const scope = scopeFor(filter, groupBy);
     const parts: Part[] = [];
     for (const [ranges, sign] of [[add, ''], [subtract, '-']] as const) {

@@ -27,6 +27,11 @@ describe('failureStats over edge hours read as the hour less the minutes outside
       { service: services[1]!, severity: 'INFO', occurredAt: at('10:01') },
       { service: services[0]!, severity: 'WARNING', occurredAt: at('11:10') },
     ].map((f, i) => report(f.service, { taskId: `edge-${i}`, severity: f.severity, occurredAt: f.occurredAt }));
+    // One group over two task types (a client fingerprint): the group's task type is its first failure's.
+    failures.push(
+      report(services[1]!, { taskId: 'shared-1', taskType: 'import-a', fingerprint: 'shared', occurredAt: at('12:05') }),
+      report(services[1]!, { taskId: 'shared-2', taskType: 'import-b', fingerprint: 'shared', occurredAt: at('12:50') }),
+    );
     expectData(await t.request(REPORT_FAILURES, { input: failures }));
   }, 60_000);
   afterAll(() => t.dispose());
@@ -38,6 +43,13 @@ describe('failureStats over edge hours read as the hour less the minutes outside
     expect(await stats(at('10:02'), at('10:45'), 'HOUR', 'SEVERITY')).toEqual([{ key: 'ERROR', points: [{ at: at('10:00'), reported: 2 }] }]);
     const byService = await stats(at('10:02'), at('10:45'), 'HOUR', 'SERVICE');
     expect(byService).toEqual([{ key: services[0], points: [{ at: at('10:00'), reported: 2 }] }]);
+  });
+
+  it('does not mix task types across a group that holds several', async () => {
+    // The tiers count each failure under its own task type, the minute rows under the group's:
+    // the hour less the minutes would count import-b at 12:50, outside the range, and not import-a.
+    expect(await stats(at('12:02'), at('12:45'), 'HOUR', 'TASK_TYPE')).toEqual([{ key: 'import-a', points: [{ at: at('12:00'), reported: 1 }] }]);
+    expect(await stats(at('12:02'), at('12:45'), 'HOUR', null)).toEqual([{ key: 'all', points: [{ at: at('12:00'), reported: 1 }] }]);
   });
 
   it('counts what is inside both edge hours, and gives no-groupBy answers their one series', async () => {

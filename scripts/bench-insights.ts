@@ -99,16 +99,9 @@ async function graphql<T = Record<string, unknown>>(url: string, query: string, 
   return body.data;
 }
 
+/** Runs `work` `warmups` times, then `runs` times timed: the last result and the times in ms, sorted. */
 async function timed<T>(runs: number, warmups: number, work: () => Promise<T>): Promise<{ result: T; ms: number[] }> {
-  let result!: T;
-  for (let i = 0; i < warmups; i++) result = await work();
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    result = await work();
-    ms.push(performance.now() - t0);
-  }
-  return { result, ms: ms.sort((a, b) => a - b) };
+  return (await timedInTurns(runs, warmups, [work]))[0]!;
 }
 
 /** As `timed` for several pieces of work, one run of each in turn, warm-ups included. */

@@ -233,12 +233,16 @@ describe(`topFailureGroups from kept rollup buckets stays exact while failures a
     expect(await wide).toEqual(new Map([lonely, ...crowd].map((id) => [id!, [1]])));
   });
 
-  it('asks again with one read of the totals, and reads rows again only once a bucket changed', async () => {
+  /** A cache of its own over the app's database, recording each statement, and a window's boundaries with the one before it. */
+  function countingCache([from, to]: [number, number]) {
     const statements: string[] = [];
     const counting = { query: (sql: string, params: unknown[]) => (statements.push(sql), a.app.dataSource.query(sql, params)) };
-    const cache = new GroupCountCache(counting as never, 100_000);
-    const [from, to] = WINDOWS[0]!;
     const boundaries = [2 * Math.floor(from / 60_000) - Math.ceil(to / 60_000), Math.floor(from / 60_000), Math.ceil(to / 60_000)];
+    return { cache: new GroupCountCache(counting as never, 100_000), statements, boundaries };
+  }
+
+  it('asks again with one read of the totals, and reads rows again only once a bucket changed', async () => {
+    const { cache, statements, boundaries } = countingCache(WINDOWS[0]!);
     const first = await cache.groupCounts(boundaries);
     expect(statements).toHaveLength(2); // the totals, then every bucket's rows
 
@@ -258,11 +262,7 @@ describe(`topFailureGroups from kept rollup buckets stays exact while failures a
   });
 
   it('filters by service or task type with one read of the groups it has not seen, then none', async () => {
-    const statements: string[] = [];
-    const counting = { query: (sql: string, params: unknown[]) => (statements.push(sql), a.app.dataSource.query(sql, params)) };
-    const cache = new GroupCountCache(counting as never, 100_000);
-    const [from, to] = WINDOWS[1]!;
-    const boundaries = [2 * Math.floor(from / 60_000) - Math.ceil(to / 60_000), Math.floor(from / 60_000), Math.ceil(to / 60_000)];
+    const { cache, statements, boundaries } = countingCache(WINDOWS[1]!);
     const all = await cache.groupCounts(boundaries);
     const byGroup = new Map(reported.map((f) => [f.groupId, f]));
 

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { RollupReader } from '../../../src/insights/rollup-reader';
+import { StatsDimension } from '../../../src/insights/insights.types';
+import { Dialect } from '../../../src/platform/db';
 import { REPORT_FAILURES, report } from '../../helpers/reports';
 import { type TestApp, expectData, startTestApp } from '../../helpers/test-app';
 
@@ -43,6 +46,24 @@ describe('failureStats over edge hours read as the hour less the minutes outside
     expect(await stats(at('10:02'), at('10:45'), 'HOUR', 'SEVERITY')).toEqual([{ key: 'ERROR', points: [{ at: at('10:00'), reported: 2 }] }]);
     const byService = await stats(at('10:02'), at('10:45'), 'HOUR', 'SERVICE');
     expect(byService).toEqual([{ key: services[0], points: [{ at: at('10:00'), reported: 2 }] }]);
+  });
+
+  it('reads such an edge hour as the hour less the minutes outside, except by task type', async () => {
+    const statements: string[] = [];
+    const recording = { query: (sql: string, params: unknown[]) => (statements.push(sql), t.app.dataSource.query(sql, params)) };
+    const reader = new RollupReader(recording as never, new Dialect(t.app.dataSource.options.type === 'mysql' ? 'mysql' : 'sqlite'));
+    const minute = (hhmm: string) => Date.parse(at(hhmm)) / 60_000;
+    const rows = await reader.stats({}, minute('10:02'), minute('10:45'), 60, StatsDimension.SEVERITY);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toContain("s.span = 'HOUR'");
+    expect(statements[0]).toContain('-SUM(s.reported)');
+    const reported = new Map<string, number>();
+    for (const row of rows) reported.set(String(row.k), (reported.get(String(row.k)) ?? 0) + Number(row.reported));
+    expect(Object.fromEntries(reported)).toEqual({ ERROR: 2, INFO: 0 });
+
+    statements.length = 0;
+    await reader.stats({}, minute('10:02'), minute('10:45'), 60, StatsDimension.TASK_TYPE);
+    expect(statements[0]).not.toContain('-SUM(');
   });
 
   it('does not mix task types across a group that holds several', async () => {
